@@ -1,0 +1,122 @@
+#include "ledger/hash.h"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include "ledger/strings.h"
+
+namespace boai::ledger {
+namespace {
+
+// Fetched once: implicit fetching through EVP_sha256() costs a lookup per call.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) throw std::runtime_error("OpenSSL has no SHA256 implementation");
+    return m;
+  }();
+  return md;
+}
+
+// One reusable digest context per thread.
+EVP_MD_CTX* ThreadCtx() {
+  struct Holder {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Holder() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Holder holder;
+  return holder.ctx;
+}
+
+// Digests the concatenation of up to three pieces.
+Hash Digest(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
+  EVP_MD_CTX* ctx = ThreadCtx();
+  Hash out;
+  unsigned int len = 0;
+  if (EVP_DigestInit_ex2(ctx, Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, a.data(), a.size()) != 1 ||
+      (!b.empty() && EVP_DigestUpdate(ctx, b.data(), b.size()) != 1) ||
+      (!c.empty() && EVP_DigestUpdate(ctx, c.data(), c.size()) != 1) ||
+      EVP_DigestFinal_ex(ctx, out.data(), &len) != 1 || len != kHashSize) {
+    throw std::runtime_error("OpenSSL SHA-256 failed");  // only on allocation failure
+  }
+  return out;
+}
+
+}  // namespace
+
+Hash Sha256(std::string_view data) { return Digest(data); }
+
+Hash LeafHash(std::string_view leaf) {
+  static constexpr char kLeafPrefix = 0x00;
+  return Digest(std::string_view(&kLeafPrefix, 1), leaf);
+}
+
+Hash NodeHash(const Hash& left, const Hash& right) {
+  static constexpr char kNodePrefix = 0x01;
+  return Digest(std::string_view(&kNodePrefix, 1), HashBytes(left), HashBytes(right));
+}
+
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex2(ctx_, Sha256Md(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 init failed");
+  }
+}
+
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(ctx_); }
+
+void Sha256Hasher::Update(std::string_view data) {
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 update failed");
+  }
+}
+
+Hash Sha256Hasher::Finish() {
+  Hash out;
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx_, out.data(), &len) != 1 ||
+      EVP_DigestInit_ex2(ctx_, Sha256Md(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 final failed");
+  }
+  return out;
+}
+
+std::string_view HashBytes(const Hash& h) {
+  return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+std::string HashToHex(const Hash& h) { return HexEncode(HashBytes(h)); }
+
+std::string HashToBase64(const Hash& h) { return Base64Encode(HashBytes(h)); }
+
+absl::StatusOr<Hash> HashFromBytes(std::string_view raw) {
+  if (raw.size() != kHashSize) {
+    return absl::InvalidArgumentError(
+        StrCat("a SHA-256 hash is 32 bytes, got ", raw.size(), " bytes"));
+  }
+  Hash h;
+  std::memcpy(h.data(), raw.data(), kHashSize);
+  return h;
+}
+
+absl::StatusOr<Hash> HashFromHex(std::string_view hex) {
+  std::string raw;
+  if (hex.size() != 2 * kHashSize || !HexDecode(hex, &raw)) {
+    return absl::InvalidArgumentError(
+        StrCat("expected a SHA-256 hash as 64 hex digits, got \"", hex, "\""));
+  }
+  return HashFromBytes(raw);
+}
+
+absl::StatusOr<Hash> HashFromBase64(std::string_view b64) {
+  std::string raw;
+  if (b64.size() != 44 || !Base64Decode(b64, &raw) || raw.size() != kHashSize) {
+    return absl::InvalidArgumentError(
+        StrCat("expected a SHA-256 hash as 44 characters of base64, got \"", b64, "\""));
+  }
+  return HashFromBytes(raw);
+}
+
+}  // namespace boai::ledger

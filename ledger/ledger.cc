@@ -1,0 +1,542 @@
+#include "ledger/ledger.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <unordered_map>
+
+#include "ledger/strings.h"
+#include "ledger/canonical_json.h"
+#include "ledger/checkpoint.h"
+#include "ledger/leaf.h"
+
+namespace boai::ledger {
+namespace {
+
+constexpr std::string_view kFormat = "boai-ledger/1";
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kMetaOrigin = "origin";
+constexpr std::string_view kMetaVkey = "vkey";
+constexpr std::string_view kMetaHead = "head";
+
+std::string EncodeHead(uint64_t size, const Hash& last, uint64_t time_ms) {
+  return StrCat(U64Key(size), HashBytes(last), U64Key(time_ms));
+}
+
+// Value of an idempotency-key index entry: index, content hash, leaf hash.
+std::string EncodeKeyRecord(uint64_t index, const Hash& content, const Hash& leaf) {
+  return StrCat(U64Key(index), HashBytes(content), HashBytes(leaf));
+}
+
+Hash ContentHash(const EntryDraft& d) {
+  Sha256Hasher h;
+  h.Update(d.kind);
+  h.Update(std::string_view("\0", 1));
+  h.Update(d.body);
+  return h.Finish();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(StrCat("cannot read ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::Status DataLoss(std::string_view what) {
+  return absl::DataLossError(StrCat(
+      "the ledger database is inconsistent: ", what,
+      ". Do not write to it; run `boai-audit verify` on a copy and restore from backup"));
+}
+
+}  // namespace
+
+std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
+std::string LogKeyPath(const std::string& dir) { return dir + "/keys/log.key"; }
+
+absl::StatusOr<Hash> StoredNodes::Node(int level, uint64_t index) const {
+  absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kTree, TreeKey(level, index));
+  if (!v.ok()) return v.status();
+  if (!v->has_value() || (*v)->size() != kHashSize) {
+    return absl::DataLossError(StrCat("tree node at level ", level, " index ", index,
+                                            (v->has_value() ? " is damaged" : " is missing")));
+  }
+  return HashFromBytes(**v);
+}
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
+                                                     LedgerOptions options) {
+  std::unique_ptr<Ledger> l(new Ledger);
+  l->options_ = std::move(options);
+  l->dir_ = dir;
+  const LedgerOptions& o = l->options_;
+  StorageOptions so = o.storage;
+  so.read_only = o.read_only;
+  std::error_code ec;
+  bool exists = std::filesystem::exists(DatabasePath(dir) + "/CURRENT", ec);
+  if (!exists && (o.read_only || !o.create_if_missing)) {
+    return absl::NotFoundError(StrCat(
+        "no ledger in ", dir, " (", DatabasePath(dir),
+        " does not exist); check --data, or start boaid once to create one"));
+  }
+  if (!exists) {
+    std::filesystem::create_directories(dir + "/keys", ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          StrCat("cannot create ", dir, "/keys: ", ec.message()));
+    }
+    ::chmod((dir + "/keys").c_str(), 0700);
+    so.create_if_missing = true;
+  }
+  absl::StatusOr<std::unique_ptr<Storage>> st = Storage::Open(DatabasePath(dir), so);
+  if (!st.ok()) return st.status();
+  l->storage_ = std::move(*st);
+
+  absl::StatusOr<std::optional<std::string>> format = l->storage_->Get(Cf::kDefault, kMetaFormat);
+  if (!format.ok()) return format.status();
+  if (!format->has_value()) {
+    if (o.read_only) return absl::NotFoundError(StrCat("no ledger in ", dir));
+    absl::Status s = l->Create(LogKeyPath(dir));
+    if (!s.ok()) return s;
+  } else if (**format != kFormat) {
+    return absl::FailedPreconditionError(StrCat(
+        "the database in ", dir, " has format \"", **format, "\"; this build reads \"", kFormat,
+        "\""));
+  }
+  absl::Status s = l->LoadAndCheck();
+  if (!s.ok()) return s;
+
+  if (!o.read_only) {
+    if (!l->signer_.has_value()) {
+      absl::StatusOr<std::string> key = ReadFile(LogKeyPath(dir));
+      if (!key.ok()) {
+        return absl::FailedPreconditionError(StrCat(
+            "the signing key ", LogKeyPath(dir),
+            " is missing; restore it from your key backup (the ledger can still be read and "
+            "verified without it)"));
+      }
+      absl::StatusOr<NoteSigner> signer = NoteSigner::FromPrivateKey(*key);
+      if (!signer.ok()) {
+        return absl::FailedPreconditionError(
+            StrCat("the signing key ", LogKeyPath(dir), " is unusable: ",
+                         signer.status().message()));
+      }
+      l->signer_ = std::move(*signer);
+    }
+    if (l->signer_->VerifierKey() != l->verifier_.VerifierKey()) {
+      return absl::FailedPreconditionError(StrCat(
+          "the signing key ", LogKeyPath(dir), " (", l->signer_->VerifierKey(),
+          ") is not this ledger's key (", l->verifier_.VerifierKey(), ")"));
+    }
+    l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
+  }
+  return l;
+}
+
+absl::Status Ledger::Create(const std::string& key_path) {
+  std::error_code ec;
+  if (std::filesystem::exists(key_path, ec)) {
+    absl::StatusOr<std::string> key = ReadFile(key_path);
+    if (!key.ok()) return key.status();
+    absl::StatusOr<NoteSigner> signer = NoteSigner::FromPrivateKey(*key);
+    if (!signer.ok()) return signer.status();
+    signer_ = std::move(*signer);
+  } else {
+    absl::StatusOr<NoteSigner> signer = NoteSigner::Generate(options_.origin);
+    if (!signer.ok()) return signer.status();
+    absl::Status s = WritePrivateFile(key_path, signer->PrivateKeyString() + "\n");
+    if (!s.ok()) return s;
+    signer_ = std::move(*signer);
+  }
+  origin_ = signer_->name();
+  absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(signer_->VerifierKey());
+  if (!v.ok()) return v.status();
+  verifier_ = *v;
+
+  nlohmann::json body = {
+      {"format", std::string(kFormat)}, {"origin", origin_}, {"vkey", signer_->VerifierKey()}};
+  EntryDraft genesis{"log.genesis", "log.genesis", *EncodeCanonicalJson(body), {}};
+  std::vector<Request> requests;
+  requests.push_back(Request{{std::move(genesis)}, nullptr});
+  rocksdb::WriteBatch wb;
+  wb.Put(storage_->cf(Cf::kDefault), kMetaFormat, kFormat);
+  wb.Put(storage_->cf(Cf::kDefault), kMetaOrigin, origin_);
+  wb.Put(storage_->cf(Cf::kDefault), kMetaVkey, signer_->VerifierKey());
+  Head head;
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+  std::string checkpoint;
+  BatchHook* hook = options_.hook;
+  options_.hook = nullptr;  // the genesis entry is the log's, not the accounting's
+  StageBatch(requests, head, &wb, results, &checkpoint);
+  options_.hook = hook;
+  if (!results[0][0].ok()) return results[0][0].status();
+  return storage_->Write(&wb, /*sync=*/true);
+}
+
+absl::Status Ledger::LoadAndCheck() {
+  auto meta = [&](std::string_view key) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kDefault, key);
+    if (!v.ok()) return v.status();
+    if (!v->has_value()) return DataLoss(StrCat("the meta record \"", key, "\" is missing"));
+    return **v;
+  };
+  absl::StatusOr<std::string> origin = meta(kMetaOrigin);
+  if (!origin.ok()) return origin.status();
+  origin_ = *origin;
+  absl::StatusOr<std::string> vkey = meta(kMetaVkey);
+  if (!vkey.ok()) return vkey.status();
+  absl::StatusOr<NoteVerifier> verifier = NoteVerifier::FromVerifierKey(*vkey);
+  if (!verifier.ok()) return DataLoss(ToStd(verifier.status().message()));
+  verifier_ = *verifier;
+
+  absl::StatusOr<std::string> head = meta(kMetaHead);
+  if (!head.ok()) return head.status();
+  if (head->size() != 8 + kHashSize + 8) return DataLoss("the head record is damaged");
+  head_.size = DecodeU64(*head);
+  head_.last_hash = *HashFromBytes(head->substr(8, kHashSize));
+  head_.last_time_ms = DecodeU64(head->substr(8 + kHashSize));
+  if (head_.size == 0) return DataLoss("the head record says the log is empty");
+
+  // The entries end exactly at the head.
+  std::unique_ptr<rocksdb::Iterator> it = storage_->NewIterator(Cf::kEntries);
+  it->SeekToLast();
+  absl::Status s = FromRocks(it->status(), "reading the last entry");
+  if (!s.ok()) return s;
+  if (!it->Valid()) {
+    return DataLoss(StrCat("the head says ", head_.size, " entries but there are none"));
+  }
+  uint64_t last = DecodeU64(it->key().ToStringView());
+  if (last != head_.size - 1) {
+    return DataLoss(StrCat("the head says ", head_.size, " entries (last index ",
+                                 head_.size - 1, ") but the last stored entry is index ", last));
+  }
+  if (LeafHash(it->value().ToStringView()) != head_.last_hash) {
+    return DataLoss(StrCat("the hash of entry ", last, " differs from the head record"));
+  }
+
+  // The tree's root at the head equals the last checkpoint's, which verifies.
+  StoredNodes nodes(storage_.get());
+  absl::StatusOr<Frontier> frontier = Frontier::Load(nodes, head_.size);
+  if (!frontier.ok()) return DataLoss(ToStd(frontier.status().message()));
+  head_.frontier = std::move(*frontier);
+  std::unique_ptr<rocksdb::Iterator> cit = storage_->NewIterator(Cf::kCheckpoints);
+  cit->SeekToLast();
+  s = FromRocks(cit->status(), "reading the last checkpoint");
+  if (!s.ok()) return s;
+  if (!cit->Valid()) return DataLoss("there is no checkpoint");
+  uint64_t cp_size = DecodeU64(cit->key().ToStringView());
+  if (cp_size != head_.size) {
+    return DataLoss(StrCat("the last checkpoint is for ", cp_size,
+                                 " entries but the head says ", head_.size));
+  }
+  std::string note_text = cit->value().ToString();
+  absl::StatusOr<Note> note = ParseNote(note_text);
+  if (!note.ok()) return DataLoss(StrCat("the last checkpoint: ", note.status().message()));
+  s = VerifyNote(*note, verifier_);
+  if (!s.ok()) return DataLoss(StrCat("the last checkpoint: ", s.message()));
+  absl::StatusOr<Checkpoint> cp = ParseCheckpointBody(note->text);
+  if (!cp.ok()) return DataLoss(ToStd(cp.status().message()));
+  if (cp->origin != origin_ || cp->size != head_.size) {
+    return DataLoss("the last checkpoint's origin or size differs from the head");
+  }
+  Hash root = head_.frontier.Root();
+  if (cp->root != root) {
+    return DataLoss(StrCat("the tree's root at size ", head_.size, " (", HashToBase64(root),
+                                 ") differs from the last checkpoint's root (",
+                                 HashToBase64(cp->root), ")"));
+  }
+  latest_checkpoint_ = std::move(note_text);
+  size_.store(head_.size, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+Ledger::~Ledger() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+  }
+}
+
+uint64_t Ledger::NowMs() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
+  if (options_.read_only) {
+    done(std::vector<absl::StatusOr<AppendResult>>(
+        drafts.size(), absl::FailedPreconditionError("the ledger is open read-only")));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(Request{std::move(drafts), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(std::vector<absl::StatusOr<AppendResult>>(
+      drafts.size(), absl::UnavailableError("the ledger is shutting down; retry")));
+}
+
+std::vector<absl::StatusOr<AppendResult>> Ledger::AppendMany(std::vector<EntryDraft> drafts) {
+  std::promise<std::vector<absl::StatusOr<AppendResult>>> promise;
+  std::future<std::vector<absl::StatusOr<AppendResult>>> future = promise.get_future();
+  AppendAsync(std::move(drafts),
+              [&promise](std::vector<absl::StatusOr<AppendResult>> r) {
+                promise.set_value(std::move(r));
+              });
+  return future.get();
+}
+
+absl::StatusOr<AppendResult> Ledger::Append(EntryDraft draft) {
+  std::vector<EntryDraft> one;
+  one.push_back(std::move(draft));
+  return std::move(AppendMany(std::move(one))[0]);
+}
+
+void Ledger::WriterLoop() {
+  while (true) {
+    std::vector<Request> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is answered
+      size_t entries = 0;
+      while (!queue_.empty() &&
+             (batch.empty() || entries + queue_.front().drafts.size() <= options_.max_batch_entries)) {
+        entries += queue_.front().drafts.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessBatch(batch);
+  }
+}
+
+void Ledger::ProcessBatch(std::vector<Request>& requests) {
+  Head next = head_;
+  rocksdb::WriteBatch wb;
+  std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+  std::string checkpoint;
+  StageBatch(requests, next, &wb, results, &checkpoint);
+
+  absl::Status written = absl::OkStatus();
+  if (next.size != head_.size) {
+    if (options_.before_write) written = options_.before_write();
+    if (written.ok()) written = storage_->Write(&wb, options_.sync);
+  }
+  if (!written.ok()) {
+    if (options_.hook != nullptr) options_.hook->Abort();
+    absl::Status failed = absl::UnavailableError(StrCat(
+        "the batch was not written, nothing of it is stored; retry with the same keys: ",
+        written.message()));
+    for (auto& per_request : results) {
+      for (auto& r : per_request) {
+        if (r.ok()) r = failed;
+      }
+    }
+  } else {
+    if (options_.hook != nullptr) options_.hook->Commit();
+    if (next.size != head_.size) {
+      head_ = std::move(next);
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      latest_checkpoint_ = std::move(checkpoint);
+      size_.store(head_.size, std::memory_order_release);
+    }
+    std::string latest = LatestCheckpoint();
+    for (auto& per_request : results) {
+      for (auto& r : per_request) {
+        if (!r.ok()) continue;
+        r->tree_size = head_.size;
+        r->checkpoint = latest;
+      }
+    }
+  }
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i].done) requests[i].done(std::move(results[i]));
+  }
+}
+
+void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::WriteBatch* wb,
+                        std::vector<std::vector<absl::StatusOr<AppendResult>>>& results,
+                        std::string* checkpoint) {
+  struct Seen {
+    uint64_t index;
+    Hash content;
+    Hash leaf;
+  };
+  std::unordered_map<std::string_view, Seen> batch_keys;
+  const uint64_t start_size = head.size;
+  const uint64_t time_ms = std::max(NowMs(), head.last_time_ms);
+  rocksdb::ColumnFamilyHandle* tree_cf = storage_->cf(Cf::kTree);
+  auto put_node = [&](int level, uint64_t index, const Hash& h) {
+    wb->Put(tree_cf, TreeKey(level, index), HashBytes(h));
+  };
+  results.resize(requests.size());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    results[r].reserve(requests[r].drafts.size());
+    for (const EntryDraft& d : requests[r].drafts) {
+      absl::Status valid = ValidateKind(d.kind);
+      if (valid.ok()) valid = ValidateKey(d.key);
+      if (valid.ok() && (d.body.size() < 2 || d.body.front() != '{' || d.body.back() != '}')) {
+        valid = absl::InvalidArgumentError("entry body must be a canonical JSON object");
+      }
+      if (!valid.ok()) {
+        results[r].push_back(valid);
+        continue;
+      }
+      Hash content = ContentHash(d);
+      std::optional<Seen> prior;
+      if (auto it = batch_keys.find(d.key); it != batch_keys.end()) {
+        prior = it->second;
+      } else {
+        absl::StatusOr<std::optional<std::string>> rec =
+            storage_->Get(Cf::kIndex, StrCat(std::string_view(&kIndexByKey, 1), d.key));
+        if (!rec.ok()) {
+          results[r].push_back(rec.status());
+          continue;
+        }
+        if (rec->has_value() && (*rec)->size() == 8 + 2 * kHashSize) {
+          prior = Seen{DecodeU64(**rec), *HashFromBytes((*rec)->substr(8, kHashSize)),
+                       *HashFromBytes((*rec)->substr(8 + kHashSize))};
+        }
+      }
+      if (prior.has_value()) {
+        if (prior->content != content) {
+          results[r].push_back(absl::AlreadyExistsError(StrCat(
+              "idempotency key \"", d.key, "\" was already used by entry ", prior->index,
+              " with different content; a retry must send the same content, a new record "
+              "needs a new key")));
+        } else {
+          AppendResult dup;
+          dup.index = prior->index;
+          dup.leaf_hash = prior->leaf;
+          dup.duplicate = true;
+          results[r].push_back(dup);
+        }
+        continue;
+      }
+      if (options_.hook != nullptr) {
+        absl::Status s = options_.hook->Apply(d, head.size, time_ms, wb);
+        if (!s.ok()) {
+          results[r].push_back(s);
+          continue;
+        }
+      }
+      LeafHeader header{head.size, d.key, d.kind, head.last_hash, time_ms};
+      std::string leaf = EncodeLeaf(header, d.body);
+      Hash leaf_hash = LeafHash(leaf);
+      head.frontier.Append(leaf_hash, put_node);
+      wb->Put(storage_->cf(Cf::kEntries), U64Key(head.size), leaf);
+      wb->Put(storage_->cf(Cf::kIndex), StrCat(std::string_view(&kIndexByKey, 1), d.key),
+              EncodeKeyRecord(head.size, content, leaf_hash));
+      wb->Put(storage_->cf(Cf::kIndex),
+              StrCat(std::string_view(&kIndexByLeafHash, 1), HashBytes(leaf_hash)),
+              U64Key(head.size));
+      batch_keys.emplace(d.key, Seen{head.size, content, leaf_hash});
+      AppendResult ok;
+      ok.index = head.size;
+      ok.leaf_hash = leaf_hash;
+      results[r].push_back(ok);
+      head.last_hash = leaf_hash;
+      head.last_time_ms = time_ms;
+      ++head.size;
+    }
+  }
+  if (head.size == start_size) return;
+  Checkpoint cp{origin_, head.size, head.frontier.Root()};
+  *checkpoint = SignNote(cp.Body(), *signer_);
+  wb->Put(storage_->cf(Cf::kCheckpoints), U64Key(head.size), *checkpoint);
+  wb->Put(storage_->cf(Cf::kDefault), kMetaHead,
+          EncodeHead(head.size, head.last_hash, head.last_time_ms));
+}
+
+absl::StatusOr<std::string> Ledger::LeafAt(uint64_t index) const {
+  uint64_t size = Size();
+  if (index >= size) {
+    return absl::OutOfRangeError(StrCat("entry ", index, " does not exist: the ledger has ",
+                                              size, " entries, indexes 0 to ", size - 1));
+  }
+  absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kEntries, U64Key(index));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return DataLoss(StrCat("entry ", index, " is missing"));
+  return std::move(**v);
+}
+
+std::string Ledger::LatestCheckpoint() const {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  return latest_checkpoint_;
+}
+
+absl::StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
+  absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kCheckpoints, U64Key(size));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) {
+    return absl::NotFoundError(StrCat(
+        "no checkpoint was signed at tree size ", size,
+        "; checkpoints exist only where a batch ended (the latest is at ", Size(), ")"));
+  }
+  return std::move(**v);
+}
+
+absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
+  uint64_t size = Size();
+  if (tree_size == 0 || tree_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", tree_size,
+                                              " is not between 1 and the ledger's size ", size));
+  }
+  return boai::ledger::InclusionProof(StoredNodes(storage_.get()), index, tree_size);
+}
+
+absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
+                                                           uint64_t new_size) const {
+  uint64_t size = Size();
+  if (new_size > size) {
+    return absl::OutOfRangeError(StrCat("tree size ", new_size,
+                                              " is beyond the ledger's size ", size));
+  }
+  return boai::ledger::ConsistencyProof(StoredNodes(storage_.get()), old_size, new_size);
+}
+
+absl::StatusOr<std::string> Ledger::TlogProof(uint64_t index) const {
+  std::string checkpoint = LatestCheckpoint();
+  absl::StatusOr<Note> note = ParseNote(checkpoint);
+  if (!note.ok()) return note.status();
+  absl::StatusOr<Checkpoint> cp = ParseCheckpointBody(note->text);
+  if (!cp.ok()) return cp.status();
+  absl::StatusOr<std::vector<Hash>> path = InclusionProof(index, cp->size);
+  if (!path.ok()) return path.status();
+  return FormatTlogProof(
+      boai::ledger::TlogProof{"", index, std::move(*path), std::move(checkpoint)});
+}
+
+absl::StatusOr<std::optional<uint64_t>> Ledger::FindByKey(std::string_view key) const {
+  absl::StatusOr<std::optional<std::string>> v =
+      storage_->Get(Cf::kIndex, StrCat(std::string_view(&kIndexByKey, 1), key));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::nullopt;
+  return DecodeU64(**v);
+}
+
+absl::StatusOr<std::optional<uint64_t>> Ledger::FindByLeafHash(const Hash& leaf_hash) const {
+  absl::StatusOr<std::optional<std::string>> v = storage_->Get(
+      Cf::kIndex, StrCat(std::string_view(&kIndexByLeafHash, 1), HashBytes(leaf_hash)));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::nullopt;
+  return DecodeU64(**v);
+}
+
+}  // namespace boai::ledger

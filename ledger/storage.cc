@@ -1,0 +1,120 @@
+#include "ledger/storage.h"
+
+#include <filesystem>
+
+#include "ledger/strings.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+
+namespace boai::ledger {
+
+std::string_view CfName(Cf cf) {
+  static constexpr std::string_view kNames[kCfCount] = {
+      "default", "entries", "tree", "checkpoints", "index", "state", "personal", "keys"};
+  return kNames[static_cast<int>(cf)];
+}
+
+std::string U64Key(uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return k;
+}
+
+uint64_t DecodeU64(std::string_view b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
+  return v;
+}
+
+std::string TreeKey(int level, uint64_t index) {
+  std::string k(1, static_cast<char>(level));
+  k += U64Key(index);
+  return k;
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = StrCat(context, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(StrCat(
+        msg, " (is another boaid using this data directory? stop it, or use a copy)"));
+  }
+  if (s.IsIOError()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(const std::string& path,
+                                                       const StorageOptions& options) {
+  std::error_code ec;
+  if (!options.create_if_missing && !std::filesystem::exists(path + "/CURRENT", ec)) {
+    return absl::NotFoundError(StrCat("no ledger database at ", path));
+  }
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kCfCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.write_buffer_size = options.write_buffer_bytes / 4;
+    cf_options.max_write_buffer_number = 2;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    Cf cf = static_cast<Cf>(i);
+    if (cf == Cf::kIndex || cf == Cf::kState || cf == Cf::kKeys) {
+      // Point lookups, mostly of absent keys (new idempotency keys): bloom filters.
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    }
+    if (cf == Cf::kTree) cf_options.compression = rocksdb::kNoCompression;  // random hashes
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    descriptors.emplace_back(std::string(CfName(cf)), cf_options);
+  }
+
+  std::unique_ptr<Storage> st(new Storage);
+  st->path_ = path;
+  st->read_only_ = options.read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &st->handles_, &raw)
+          : rocksdb::DB::Open(db_options, path, descriptors, &st->handles_, &raw);
+  if (!s.ok()) return FromRocks(s, StrCat("opening the ledger database at ", path));
+  st->db_.reset(raw);
+  return st;
+}
+
+Storage::~Storage() {
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  if (db_ != nullptr) db_->Close();
+}
+
+absl::StatusOr<std::optional<std::string>> Storage::Get(Cf c, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(c), key, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocks(s, StrCat("reading column family ", CfName(c)));
+  return value;
+}
+
+absl::Status Storage::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "writing a batch to the ledger database");
+}
+
+std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(Cf c) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(c)));
+}
+
+}  // namespace boai::ledger

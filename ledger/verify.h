@@ -1,0 +1,63 @@
+// Full verification of a ledger's data directory, trusting nothing but the bytes:
+// every leaf is decoded and hashed, every chain link and index checked, the tree
+// recomputed and compared with the stored nodes, and every stored checkpoint's
+// signature and root checked. Used by boai-audit; needs no signing key and works
+// while the server is stopped or running.
+#ifndef BOAI_LEDGER_VERIFY_H_
+#define BOAI_LEDGER_VERIFY_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ledger/hash.h"
+#include "ledger/leaf.h"
+
+namespace boai::ledger {
+
+struct VerifyOptions {
+  // The verifier key to trust (signed-note form). Empty: the key recorded in the
+  // database, which the report then names so the auditor can compare it.
+  // Default: empty
+  std::string vkey;
+  // Also compare every stored tree node with the recomputed one (proofs are built
+  // from them).
+  // Default: true
+  bool check_tree = true;
+  // Called about every 64k entries with (entries done, entries stored).
+  std::function<void(uint64_t, uint64_t)> progress;
+  // Called for each leaf that passed the chain checks, in order. A non-OK status
+  // becomes a finding at that index (the accounting replay plugs in here).
+  std::function<absl::Status(const DecodedLeaf&, std::string_view bytes)> on_leaf;
+};
+
+// The first problem found. Verification stops there: what follows a break is noise.
+struct Finding {
+  std::optional<uint64_t> index;  // the first bad entry, when one is to blame
+  std::string check;              // which check failed, e.g. "prev-link"
+  std::string detail;             // what was found and what was expected
+};
+
+struct VerifyReport {
+  uint64_t entries = 0;      // leaves checked
+  uint64_t bytes = 0;        // leaf bytes hashed
+  uint64_t checkpoints = 0;  // checkpoints whose signature and root were checked
+  uint64_t tree_nodes = 0;   // stored tree nodes compared
+  std::string origin;
+  std::string vkey;          // the key the checkpoints were checked with
+  bool vkey_from_database = false;
+  Hash root{};               // root at `entries`
+  std::optional<Finding> finding;
+  bool ok() const { return !finding.has_value(); }
+};
+
+// Verifies the ledger in data directory `dir`. A non-OK status means verification
+// could not run at all (no database there, an unreadable --vkey); problems in the
+// data are findings in the report.
+absl::StatusOr<VerifyReport> VerifyLedger(const std::string& dir, const VerifyOptions& options);
+
+}  // namespace boai::ledger
+
+#endif  // BOAI_LEDGER_VERIFY_H_
