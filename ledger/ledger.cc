@@ -1,5 +1,7 @@
 #include "ledger/ledger.h"
 
+#include <pthread.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -27,17 +29,15 @@ std::string EncodeHead(uint64_t size, const Hash& last, uint64_t time_ms) {
   return StrCat(U64Key(size), HashBytes(last), U64Key(time_ms));
 }
 
-// Value of an idempotency-key index entry: index, content hash, leaf hash.
-std::string EncodeKeyRecord(uint64_t index, const Hash& content, const Hash& leaf) {
-  return StrCat(U64Key(index), HashBytes(content), HashBytes(leaf));
+absl::Status KeyConflict(std::string_view key, uint64_t index) {
+  return absl::AlreadyExistsError(StrCat(
+      "idempotency key \"", key, "\" was already used by entry ", index,
+      " with different content; a retry must send the same content, a new record needs a new "
+      "key"));
 }
 
-Hash ContentHash(const EntryDraft& d) {
-  Sha256Hasher h;
-  h.Update(d.kind);
-  h.Update(std::string_view("\0", 1));
-  h.Update(d.body);
-  return h.Finish();
+std::string IdempotencyKey(std::string_view key) {
+  return StrCat(std::string_view(&kIndexByKey, 1), key);
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -62,11 +62,11 @@ std::string LogKeyPath(const std::string& dir) { return dir + "/keys/log.key"; }
 absl::StatusOr<Hash> StoredNodes::Node(int level, uint64_t index) const {
   absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kTree, TreeKey(level, index));
   if (!v.ok()) return v.status();
-  if (!v->has_value() || (*v)->size() != kHashSize) {
+  if (!v->has_value() || (*v)->size() < TreeOffset(level) + kHashSize) {
     return absl::DataLossError(StrCat("tree node at level ", level, " index ", index,
-                                            (v->has_value() ? " is damaged" : " is missing")));
+                                      (v->has_value() ? " is damaged" : " is missing")));
   }
-  return HashFromBytes(**v);
+  return HashFromBytes(std::string_view(**v).substr(TreeOffset(level), kHashSize));
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
@@ -134,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
           ") is not this ledger's key (", l->verifier_.VerifierKey(), ")"));
     }
     l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
+    l->syncer_ = std::thread([p = l.get()] { p->SyncLoop(); });
   }
   return l;
 }
@@ -263,6 +264,12 @@ Ledger::~Ledger() {
     }
     cv_.notify_all();
     writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();
   }
 }
 
@@ -308,6 +315,7 @@ absl::StatusOr<AppendResult> Ledger::Append(EntryDraft draft) {
 }
 
 void Ledger::WriterLoop() {
+  pthread_setname_np(pthread_self(), "boai-writer");
   while (true) {
     std::vector<Request> batch;
     {
@@ -327,68 +335,166 @@ void Ledger::WriterLoop() {
 }
 
 void Ledger::ProcessBatch(std::vector<Request>& requests) {
+  Written batch;
+  batch.requests = std::move(requests);
+  std::optional<absl::Status> failed;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    failed = failed_;
+  }
+  if (failed.has_value()) {
+    batch.results.resize(batch.requests.size());
+    for (size_t i = 0; i < batch.requests.size(); ++i) {
+      batch.results[i].assign(batch.requests[i].drafts.size(), *failed);
+    }
+    Answer(batch);
+    return;
+  }
   Head next = head_;
   rocksdb::WriteBatch wb;
-  std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
-  std::string checkpoint;
-  StageBatch(requests, next, &wb, results, &checkpoint);
+  StageBatch(batch.requests, next, &wb, batch.results, &batch.checkpoint);
 
   absl::Status written = absl::OkStatus();
   if (next.size != head_.size) {
     if (options_.before_write) written = options_.before_write();
-    if (written.ok()) written = storage_->Write(&wb, options_.sync);
+    // Not synced here: the syncer thread makes it durable (and covers any batches
+    // written meanwhile with the same fsync) before anyone hears back. Readers see
+    // only up to the durable size.
+    if (written.ok()) written = storage_->Write(&wb, /*sync=*/false);
   }
   if (!written.ok()) {
+    // Nothing of the batch reached the database: forget it and go on from head_.
     if (options_.hook != nullptr) options_.hook->Abort();
     absl::Status failed = absl::UnavailableError(StrCat(
         "the batch was not written, nothing of it is stored; retry with the same keys: ",
-        written.message()));
-    for (auto& per_request : results) {
+        ToStd(written.message())));
+    for (auto& per_request : batch.results) {
       for (auto& r : per_request) {
         if (r.ok()) r = failed;
       }
     }
-  } else {
-    if (options_.hook != nullptr) options_.hook->Commit();
-    if (next.size != head_.size) {
-      head_ = std::move(next);
-      std::lock_guard<std::mutex> lock(checkpoint_mu_);
-      latest_checkpoint_ = std::move(checkpoint);
-      size_.store(head_.size, std::memory_order_release);
-    }
-    std::string latest = LatestCheckpoint();
-    for (auto& per_request : results) {
-      for (auto& r : per_request) {
-        if (!r.ok()) continue;
-        r->tree_size = head_.size;
-        r->checkpoint = latest;
+    Answer(batch);
+    return;
+  }
+  if (options_.hook != nullptr) options_.hook->Commit();
+  head_ = std::move(next);
+  batch.size = head_.size;
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    to_sync_.push_back(std::move(batch));
+  }
+  sync_cv_.notify_one();
+}
+
+void Ledger::SyncLoop() {
+  pthread_setname_np(pthread_self(), "boai-sync");
+  while (true) {
+    std::vector<Written> batches;
+    {
+      std::unique_lock<std::mutex> lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;
+      while (!to_sync_.empty()) {
+        batches.push_back(std::move(to_sync_.front()));
+        to_sync_.pop_front();
       }
     }
+    absl::Status synced = absl::OkStatus();
+    if (options_.sync) synced = FromRocks(storage_->db()->SyncWAL(), "syncing the write-ahead log");
+    if (!synced.ok()) {
+      // After a failed fsync nothing about the file can be trusted: stop writing.
+      // Restarting recovers exactly what reached the disk; callers retry with the
+      // same idempotency keys and get the original entry if it survived.
+      absl::Status failed = absl::UnavailableError(StrCat(
+          "the ledger could not sync its log to disk and has stopped accepting writes; "
+          "restart boaid, then retry with the same keys: ", ToStd(synced.message())));
+      {
+        std::lock_guard<std::mutex> lock(sync_mu_);
+        failed_ = failed;
+      }
+      for (Written& b : batches) {
+        for (auto& per_request : b.results) {
+          for (auto& r : per_request) {
+            if (r.ok()) r = failed;
+          }
+        }
+        Answer(b);
+      }
+      continue;
+    }
+    // Publish the newest durable checkpoint, then answer in log order.
+    for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
+      if (it->checkpoint.empty()) continue;
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      latest_checkpoint_ = it->checkpoint;
+      size_.store(it->size, std::memory_order_release);
+      break;
+    }
+    const std::string latest = LatestCheckpoint();
+    for (Written& b : batches) {
+      const bool appended = !b.checkpoint.empty();
+      for (auto& per_request : b.results) {
+        for (auto& r : per_request) {
+          if (!r.ok()) continue;
+          r->tree_size = appended ? b.size : Size();
+          r->checkpoint = appended ? b.checkpoint : latest;
+        }
+      }
+      Answer(b);
+    }
   }
-  for (size_t i = 0; i < requests.size(); ++i) {
-    if (requests[i].done) requests[i].done(std::move(results[i]));
+}
+
+void Ledger::Answer(Written& batch) {
+  for (size_t i = 0; i < batch.requests.size(); ++i) {
+    if (batch.requests[i].done) batch.requests[i].done(std::move(batch.results[i]));
   }
+}
+
+absl::StatusOr<AppendResult> Ledger::FindDuplicate(const EntryDraft& d, uint64_t index) const {
+  absl::StatusOr<std::optional<std::string>> leaf = storage_->Get(Cf::kEntries, U64Key(index));
+  if (!leaf.ok()) return leaf.status();
+  if (!leaf->has_value()) return DataLoss(StrCat("entry ", index, " is missing"));
+  LeafDecoder decoder;
+  absl::StatusOr<DecodedLeaf> old = decoder.Decode(**leaf);
+  if (!old.ok()) return DataLoss(StrCat("entry ", index, ": ", ToStd(old.status().message())));
+  if (old->header.kind != d.kind || old->body != d.body) return KeyConflict(d.key, index);
+  AppendResult dup;
+  dup.index = index;
+  dup.leaf_hash = LeafHash(**leaf);
+  dup.duplicate = true;
+  return dup;
 }
 
 void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::WriteBatch* wb,
                         std::vector<std::vector<absl::StatusOr<AppendResult>>>& results,
                         std::string* checkpoint) {
-  struct Seen {
-    uint64_t index;
-    Hash content;
-    Hash leaf;
-  };
-  std::unordered_map<std::string_view, Seen> batch_keys;
   const uint64_t start_size = head.size;
   const uint64_t time_ms = std::max(NowMs(), head.last_time_ms);
-  rocksdb::ColumnFamilyHandle* tree_cf = storage_->cf(Cf::kTree);
-  auto put_node = [&](int level, uint64_t index, const Hash& h) {
-    wb->Put(tree_cf, TreeKey(level, index), HashBytes(h));
-  };
+
+  // Look up every idempotency key of the batch in one MultiGet.
+  std::vector<std::string> index_keys;
+  for (const Request& r : requests) {
+    for (const EntryDraft& d : r.drafts) index_keys.push_back(IdempotencyKey(d.key));
+  }
+  std::vector<rocksdb::Slice> slices(index_keys.begin(), index_keys.end());
+  std::vector<rocksdb::PinnableSlice> found(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
+  if (!slices.empty()) {
+    storage_->db()->MultiGet(rocksdb::ReadOptions(), storage_->cf(Cf::kIndex), slices.size(),
+                             slices.data(), found.data(), statuses.data());
+  }
+  // key -> (request, draft) of the entry that used it in this batch
+  std::unordered_map<std::string_view, std::pair<size_t, size_t>> batch_keys;
+
+  std::string tree_row;
+  auto add_node = [&tree_row](int, uint64_t, const Hash& h) { tree_row.append(HashBytes(h)); };
   results.resize(requests.size());
+  size_t k = 0;
   for (size_t r = 0; r < requests.size(); ++r) {
     results[r].reserve(requests[r].drafts.size());
     for (const EntryDraft& d : requests[r].drafts) {
+      const size_t slot = k++;
       absl::Status valid = ValidateKind(d.kind);
       if (valid.ok()) valid = ValidateKey(d.key);
       if (valid.ok() && (d.body.size() < 2 || d.body.front() != '{' || d.body.back() != '}')) {
@@ -398,35 +504,27 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
         results[r].push_back(valid);
         continue;
       }
-      Hash content = ContentHash(d);
-      std::optional<Seen> prior;
       if (auto it = batch_keys.find(d.key); it != batch_keys.end()) {
-        prior = it->second;
-      } else {
-        absl::StatusOr<std::optional<std::string>> rec =
-            storage_->Get(Cf::kIndex, StrCat(std::string_view(&kIndexByKey, 1), d.key));
-        if (!rec.ok()) {
-          results[r].push_back(rec.status());
-          continue;
-        }
-        if (rec->has_value() && (*rec)->size() == 8 + 2 * kHashSize) {
-          prior = Seen{DecodeU64(**rec), *HashFromBytes((*rec)->substr(8, kHashSize)),
-                       *HashFromBytes((*rec)->substr(8 + kHashSize))};
-        }
-      }
-      if (prior.has_value()) {
-        if (prior->content != content) {
-          results[r].push_back(absl::AlreadyExistsError(StrCat(
-              "idempotency key \"", d.key, "\" was already used by entry ", prior->index,
-              " with different content; a retry must send the same content, a new record "
-              "needs a new key")));
+        // A retry inside this batch: compare with the first draft that used the key.
+        auto [fr, fi] = it->second;
+        const EntryDraft& first = requests[fr].drafts[fi];
+        if (first.kind == d.kind && first.body == d.body) {
+          AppendResult again = *results[fr][fi];
+          again.duplicate = true;
+          results[r].push_back(again);
         } else {
-          AppendResult dup;
-          dup.index = prior->index;
-          dup.leaf_hash = prior->leaf;
-          dup.duplicate = true;
-          results[r].push_back(dup);
+          results[r].push_back(KeyConflict(d.key, results[fr][fi]->index));
         }
+        continue;
+      }
+      if (statuses[slot].ok() && found[slot].size() == 8) {
+        absl::StatusOr<AppendResult> dup =
+            FindDuplicate(d, DecodeU64(found[slot].ToStringView()));
+        results[r].push_back(std::move(dup));
+        continue;
+      }
+      if (!statuses[slot].ok() && !statuses[slot].IsNotFound()) {
+        results[r].push_back(FromRocks(statuses[slot], "looking up an idempotency key"));
         continue;
       }
       if (options_.hook != nullptr) {
@@ -439,14 +537,12 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
       LeafHeader header{head.size, d.key, d.kind, head.last_hash, time_ms};
       std::string leaf = EncodeLeaf(header, d.body);
       Hash leaf_hash = LeafHash(leaf);
-      head.frontier.Append(leaf_hash, put_node);
+      tree_row.clear();
+      head.frontier.Append(leaf_hash, add_node);
       wb->Put(storage_->cf(Cf::kEntries), U64Key(head.size), leaf);
-      wb->Put(storage_->cf(Cf::kIndex), StrCat(std::string_view(&kIndexByKey, 1), d.key),
-              EncodeKeyRecord(head.size, content, leaf_hash));
-      wb->Put(storage_->cf(Cf::kIndex),
-              StrCat(std::string_view(&kIndexByLeafHash, 1), HashBytes(leaf_hash)),
-              U64Key(head.size));
-      batch_keys.emplace(d.key, Seen{head.size, content, leaf_hash});
+      wb->Put(storage_->cf(Cf::kTree), U64Key(head.size), tree_row);
+      wb->Put(storage_->cf(Cf::kIndex), index_keys[slot], U64Key(head.size));
+      batch_keys.emplace(d.key, std::make_pair(r, results[r].size()));
       AppendResult ok;
       ok.index = head.size;
       ok.leaf_hash = leaf_hash;
@@ -525,15 +621,7 @@ absl::StatusOr<std::string> Ledger::TlogProof(uint64_t index) const {
 
 absl::StatusOr<std::optional<uint64_t>> Ledger::FindByKey(std::string_view key) const {
   absl::StatusOr<std::optional<std::string>> v =
-      storage_->Get(Cf::kIndex, StrCat(std::string_view(&kIndexByKey, 1), key));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::nullopt;
-  return DecodeU64(**v);
-}
-
-absl::StatusOr<std::optional<uint64_t>> Ledger::FindByLeafHash(const Hash& leaf_hash) const {
-  absl::StatusOr<std::optional<std::string>> v = storage_->Get(
-      Cf::kIndex, StrCat(std::string_view(&kIndexByLeafHash, 1), HashBytes(leaf_hash)));
+      storage_->Get(Cf::kIndex, IdempotencyKey(key));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::nullopt;
   return DecodeU64(**v);

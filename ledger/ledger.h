@@ -135,7 +135,6 @@ class Ledger {
   absl::StatusOr<std::string> TlogProof(uint64_t index) const;
   // Index of the entry written with idempotency key `key`, if any.
   absl::StatusOr<std::optional<uint64_t>> FindByKey(std::string_view key) const;
-  absl::StatusOr<std::optional<uint64_t>> FindByLeafHash(const Hash& leaf_hash) const;
 
  private:
   struct Request {
@@ -152,13 +151,26 @@ class Ledger {
   Ledger() = default;
   absl::Status Create(const std::string& key_path);
   absl::Status LoadAndCheck();
+  // A batch written to RocksDB but not yet synced, waiting for the syncer.
+  struct Written {
+    std::vector<Request> requests;
+    std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
+    std::string checkpoint;  // empty if the batch appended nothing
+    uint64_t size = 0;       // tree size after the batch
+  };
+
   void WriterLoop();
   void ProcessBatch(std::vector<Request>& requests);
+  void SyncLoop();
+  void Answer(Written& batch);
   // Builds one batch; rejected drafts get their status in `results`.
   void StageBatch(std::vector<Request>& requests, Head& head, rocksdb::WriteBatch* wb,
                   std::vector<std::vector<absl::StatusOr<AppendResult>>>& results,
                   std::string* checkpoint);
   uint64_t NowMs() const;
+  // The result for a retry of `d` whose key entry `index` (already durable) used:
+  // the original entry if the content is the same, else AlreadyExists.
+  absl::StatusOr<AppendResult> FindDuplicate(const EntryDraft& d, uint64_t index) const;
 
   LedgerOptions options_;
   std::string dir_;
@@ -172,11 +184,23 @@ class Ledger {
   mutable std::mutex checkpoint_mu_;
   std::string latest_checkpoint_;
 
+  // Requests waiting for the writer thread.
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;
   bool stopping_ = false;
   std::thread writer_;
+
+  // Batches waiting for the syncer thread, which fsyncs the WAL once for all of
+  // them, publishes the new size and checkpoint, and answers the callers.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Written> to_sync_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+  // Set by the syncer when an fsync failed; from then on every write fails.
+  // Written by the syncer, read by the writer: guarded by sync_mu_.
+  std::optional<absl::Status> failed_;
 };
 
 // Paths inside a data directory.

@@ -43,6 +43,10 @@ absl::StatusOr<Hash> RootAt(const NodeSource& nodes, uint64_t size) {
 
 absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& nodes, uint64_t index,
                                                  uint64_t size) {
+  if (size == 0) {
+    return absl::InvalidArgumentError(
+        StrCat("index ", index, " is beyond the tree: it is empty (size 0)"));
+  }
   if (index >= size) {
     return absl::InvalidArgumentError(StrCat("index ", index,
                                                    " is beyond the tree: it holds ", size,

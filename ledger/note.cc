@@ -42,7 +42,13 @@ struct KeyParts {
 };
 
 absl::StatusOr<KeyParts> ParseKeyParts(std::string_view s, std::string_view what) {
-  std::vector<std::string_view> parts = Split(s, '+');
+  // The base64 part may itself hold '+': split at the first two only.
+  std::vector<std::string_view> parts;
+  size_t first = s.find('+');
+  size_t second = first == std::string_view::npos ? first : s.find('+', first + 1);
+  if (second != std::string_view::npos) {
+    parts = {s.substr(0, first), s.substr(first + 1, second - first - 1), s.substr(second + 1)};
+  }
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(StrCat("malformed ", what, ": ", why,
                                                    "; expected name+keyid+base64"));

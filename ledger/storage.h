@@ -4,7 +4,9 @@
 //   cf           key                                   value
 //   default      "format" | "origin" | "vkey" | "head" meta (see docs/storage.md)
 //   entries      u64be(index)                          leaf bytes, exactly as hashed
-//   tree         u8(level) u64be(index)                32-byte hash of a complete subtree
+//   tree         u64be(leaf index n)                   hashes of the complete subtrees whose
+//                                                      last leaf is n, level 0 (the leaf hash) up:
+//                                                      32 * (1 + trailing one bits of n) bytes
 //   checkpoints  u64be(tree size)                      signed checkpoint note
 //   index        prefix byte + lookup key              see IndexKey*() below
 //   state        derived state of the accounting layer (rebuildable from entries)
@@ -45,11 +47,13 @@ std::string_view CfName(Cf cf);
 // Fixed-width big-endian integers, so byte order is numeric order.
 std::string U64Key(uint64_t v);
 uint64_t DecodeU64(std::string_view eight_bytes);  // REQUIRES: size() >= 8
+// The tree row holding node (level, index): the row of its last leaf.
 std::string TreeKey(int level, uint64_t index);
+// Where that node's hash starts inside the row.
+inline size_t TreeOffset(int level) { return static_cast<size_t>(level) * 32; }
 
 // Index column family prefixes.
-inline constexpr char kIndexByKey = 'k';        // 'k' idempotency key -> u64be index, content hash, leaf hash
-inline constexpr char kIndexByLeafHash = 'h';   // 'h' leaf hash -> u64be index
+inline constexpr char kIndexByKey = 'k';  // 'k' idempotency key -> u64be index
 
 // Converts a RocksDB status; corruption becomes DataLoss. `context` says what was being done.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);

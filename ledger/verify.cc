@@ -30,7 +30,7 @@ class Verifier {
   bool LoadKey();
   bool CheckLeaf(uint64_t i, std::string_view bytes);
   bool CheckGenesis(const DecodedLeaf& leaf);
-  bool CheckTreeNode(int level, uint64_t index, const Hash& h);
+  bool CheckTreeRow(uint64_t i, std::string_view computed);
   bool CheckCheckpointsUpTo(uint64_t size);
   bool CheckCheckpoint(uint64_t size, std::string_view note_text);
   bool CheckEnd();
@@ -44,8 +44,8 @@ class Verifier {
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
   std::unique_ptr<rocksdb::Iterator> checkpoints_;
-  std::vector<std::unique_ptr<rocksdb::Iterator>> tree_levels_;
-  std::optional<Finding> tree_finding_;
+  std::unique_ptr<rocksdb::Iterator> tree_;
+  std::string row_;
 };
 
 bool Verifier::LoadKey() {
@@ -85,34 +85,22 @@ bool Verifier::CheckGenesis(const DecodedLeaf& leaf) {
   return true;
 }
 
-bool Verifier::CheckTreeNode(int level, uint64_t index, const Hash& h) {
-  if (tree_finding_.has_value()) return false;
-  if (tree_levels_.size() <= static_cast<size_t>(level)) tree_levels_.resize(level + 1);
-  std::unique_ptr<rocksdb::Iterator>& it = tree_levels_[level];
-  std::string key = TreeKey(level, index);
-  if (it == nullptr) {
-    it = st_.NewIterator(Cf::kTree);
-    it->Seek(key);
-  } else {
-    it->Next();
-  }
-  ++report_.tree_nodes;
-  if (!it->Valid() || it->key().ToStringView() != key) {
-    it->Seek(key);  // resynchronise after a gap
-    if (!it->Valid() || it->key().ToStringView() != key) {
-      tree_finding_ = Finding{index << level, "tree-node",
-                              StrCat("the stored tree node at level ", level, " index ",
-                                           index, " is missing")};
-      return false;
+bool Verifier::CheckTreeRow(uint64_t i, std::string_view computed) {
+  if (!tree_->Valid() || tree_->key().ToStringView() != U64Key(i)) {
+    tree_->Seek(U64Key(i));  // resynchronise after a gap
+    if (!tree_->Valid() || tree_->key().ToStringView() != U64Key(i)) {
+      return Fail(i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing"));
     }
   }
-  if (it->value().ToStringView() != HashBytes(h)) {
-    tree_finding_ = Finding{index << level, "tree-node",
-                            StrCat("the stored tree node at level ", level, " index ", index,
-                                         " differs from the hash recomputed from the leaves; "
-                                         "proofs served from it would not verify")};
-    return false;
+  std::string_view stored = tree_->value().ToStringView();
+  if (stored != computed) {
+    return Fail(i, "tree-node",
+                StrCat("the stored tree hashes of entry ", i,
+                       " differ from those recomputed from the leaves; proofs served from them "
+                       "would not verify"));
   }
+  report_.tree_nodes += computed.size() / kHashSize;
+  tree_->Next();
   return true;
 }
 
@@ -186,13 +174,9 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes) {
   }
   Hash lh = LeafHash(bytes);
   if (options_.check_tree) {
-    frontier_.Append(lh, [this](int level, uint64_t index, const Hash& hash) {
-      CheckTreeNode(level, index, hash);
-    });
-    if (tree_finding_.has_value()) {
-      report_.finding = tree_finding_;
-      return false;
-    }
+    row_.clear();
+    frontier_.Append(lh, [this](int, uint64_t, const Hash& hash) { row_.append(HashBytes(hash)); });
+    if (!CheckTreeRow(i, row_)) return false;
   } else {
     frontier_.Append(lh, nullptr);
   }
@@ -239,6 +223,8 @@ bool Verifier::Run() {
   if (!LoadKey()) return false;
   checkpoints_ = st_.NewIterator(Cf::kCheckpoints);
   checkpoints_->SeekToFirst();
+  tree_ = st_.NewIterator(Cf::kTree);
+  tree_->SeekToFirst();
   std::unique_ptr<rocksdb::Iterator> it = st_.NewIterator(Cf::kEntries);
   uint64_t i = 0;
   uint64_t total = 0;
