@@ -53,6 +53,7 @@ absl::Status UnknownVersion(uint64_t version) {
 
 struct LeafDecoder::Impl {
   simdjson::ondemand::parser parser;
+  simdjson::dom::parser validator;  // the on-demand parser does not validate skipped parts
   std::string buffer;  // the leaf copied with simdjson's padding
 };
 
@@ -66,6 +67,13 @@ absl::StatusOr<DecodedLeaf> LeafDecoder::Decode(std::string_view bytes) {
   std::string& buf = impl_->buffer;
   buf.assign(bytes);
   buf.resize(bytes.size() + simdjson::SIMDJSON_PADDING);
+  // Well-formed JSON as a whole: the on-demand pass below neither looks past the
+  // leaf object nor validates the body it copies raw.
+  simdjson::dom::element whole;
+  if (auto err = impl_->validator.parse(buf.data(), bytes.size(), /*realloc_if_needed=*/false)
+                     .get(whole)) {
+    return bad(StrCat("not JSON (", simdjson::error_message(err), ")"));
+  }
   simdjson::ondemand::document doc;
   if (impl_->parser.iterate(buf.data(), bytes.size(), buf.size()).get(doc)) {
     return bad("not JSON");

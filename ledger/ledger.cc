@@ -112,6 +112,10 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   if (!s.ok()) return s;
 
   if (!o.read_only) {
+    if (o.hook != nullptr) {
+      absl::Status hs = o.hook->Open(*l->storage_);
+      if (!hs.ok()) return hs;
+    }
     if (!l->signer_.has_value()) {
       absl::StatusOr<std::string> key = ReadFile(LogKeyPath(dir));
       if (!key.ok()) {
@@ -578,7 +582,9 @@ std::string Ledger::LatestCheckpoint() const {
 }
 
 absl::StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
-  absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kCheckpoints, U64Key(size));
+  // A checkpoint beyond Size() is written but not yet synced: not served.
+  absl::StatusOr<std::optional<std::string>> v =
+      size > Size() ? std::optional<std::string>() : storage_->Get(Cf::kCheckpoints, U64Key(size));
   if (!v.ok()) return v.status();
   if (!v->has_value()) {
     return absl::NotFoundError(StrCat(
@@ -624,7 +630,9 @@ absl::StatusOr<std::optional<uint64_t>> Ledger::FindByKey(std::string_view key) 
       storage_->Get(Cf::kIndex, IdempotencyKey(key));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::nullopt;
-  return DecodeU64(**v);
+  uint64_t index = DecodeU64(**v);
+  if (index >= Size()) return std::nullopt;  // written but not yet synced
+  return index;
 }
 
 }  // namespace boai::ledger

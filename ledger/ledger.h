@@ -57,6 +57,9 @@ struct AppendResult {
 class BatchHook {
  public:
   virtual ~BatchHook() = default;
+  // Called once by Ledger::Open, after the database checks and before the writer
+  // starts: load state from `storage`. An error fails the open.
+  virtual absl::Status Open(const Storage& storage) = 0;
   // Checks `draft` as entry `index` against the state left by every entry before it,
   // including earlier entries of this batch, and stages its effects into `batch`.
   // A non-OK status rejects this entry only (it gets no index).

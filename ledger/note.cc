@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ledger/strings.h"
+#include "ledger/canonical_json.h"
 #include "ledger/hash.h"
 
 namespace boai::ledger {
@@ -22,12 +23,22 @@ std::shared_ptr<evp_pkey_st> WrapKey(EVP_PKEY* k) {
   return std::shared_ptr<evp_pkey_st>(k, EVP_PKEY_free);
 }
 
+// signed-note: a key name is non-empty UTF-8 without Unicode spaces or '+'. We are
+// stricter and accept printable ASCII only, which every implementation reads alike.
 bool ValidName(std::string_view name) {
   if (name.empty()) return false;
   for (unsigned char c : name) {
-    if (c <= 0x20 || c == '+' || c == 0x7f) return false;
+    if (c <= 0x20 || c >= 0x7f || c == '+') return false;
   }
   return true;
+}
+
+// signed-note: the text is UTF-8 with no control characters but newline.
+bool ValidNoteText(std::string_view text) {
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
+  }
+  return IsValidUtf8(text);
 }
 
 std::string HexKeyId(const KeyId& id) {
@@ -221,6 +232,10 @@ absl::StatusOr<Note> ParseNote(std::string_view note) {
   }
   Note out;
   out.text = std::string(note.substr(0, split + 1));
+  if (!ValidNoteText(note)) {
+    return absl::InvalidArgumentError(
+        "malformed signed note: it is not UTF-8 or holds control characters other than newline");
+  }
   std::string_view sigs = note.substr(split + 2);
   if (sigs.empty() || sigs.back() != '\n') {
     return absl::InvalidArgumentError("malformed signed note: it does not end with a newline");
@@ -251,18 +266,22 @@ absl::StatusOr<Note> ParseNote(std::string_view note) {
 }
 
 absl::Status VerifyNote(const Note& note, const NoteVerifier& verifier) {
+  // Every signature by this key must verify (signed-note: reject the note if one
+  // by a known key does not), and there must be at least one.
   bool seen = false;
   for (const NoteSignature& s : note.signatures) {
     if (s.name != verifier.name() || s.key_id != verifier.key_id()) continue;
     seen = true;
-    if (verifier.Verify(note.text, s.signature)) return absl::OkStatus();
+    if (!verifier.Verify(note.text, s.signature)) {
+      return absl::FailedPreconditionError(
+          StrCat("the signature by ", verifier.name(), " does not verify over the note text"));
+    }
   }
   if (!seen) {
     return absl::FailedPreconditionError(StrCat(
         "the note carries no signature by key ", verifier.VerifierKey()));
   }
-  return absl::FailedPreconditionError(
-      StrCat("the signature by ", verifier.name(), " does not verify over the note text"));
+  return absl::OkStatus();
 }
 
 absl::Status WritePrivateFile(const std::string& path, std::string_view contents) {

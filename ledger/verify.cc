@@ -1,5 +1,7 @@
 #include "ledger/verify.h"
 
+#include <deque>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -13,6 +15,30 @@
 
 namespace boai::ledger {
 namespace {
+
+// Leaves are read in chunks; decoding and hashing a chunk is independent of every
+// other chunk, so worker tasks do it while the main thread reads ahead and runs the
+// checks that must go in order (links, tree, checkpoints, rules).
+constexpr size_t kChunkLeaves = 2048;
+constexpr size_t kChunksInFlight = 3;
+
+struct Chunk {
+  uint64_t first = 0;              // index of leaves[0]
+  std::vector<std::string> leaves;
+  std::vector<Hash> hashes;        // RFC 9162 leaf hashes
+  std::vector<absl::StatusOr<DecodedLeaf>> decoded;
+};
+
+void DecodeAndHash(Chunk& c) {
+  thread_local LeafDecoder decoder;
+  c.hashes.resize(c.leaves.size());
+  c.decoded.clear();
+  c.decoded.reserve(c.leaves.size());
+  for (size_t i = 0; i < c.leaves.size(); ++i) {
+    c.hashes[i] = LeafHash(c.leaves[i]);
+    c.decoded.push_back(decoder.Decode(c.leaves[i]));
+  }
+}
 
 class Verifier {
  public:
@@ -28,7 +54,8 @@ class Verifier {
     return false;
   }
   bool LoadKey();
-  bool CheckLeaf(uint64_t i, std::string_view bytes);
+  bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
+                 const absl::StatusOr<DecodedLeaf>& leaf);
   bool CheckGenesis(const DecodedLeaf& leaf);
   bool CheckTreeRow(uint64_t i, std::string_view computed);
   bool CheckCheckpointsUpTo(uint64_t size);
@@ -39,7 +66,6 @@ class Verifier {
   const VerifyOptions& options_;
   VerifyReport& report_;
   std::optional<NoteVerifier> verifier_;
-  LeafDecoder decoder_;
   Frontier frontier_;
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
@@ -149,8 +175,8 @@ bool Verifier::CheckCheckpointsUpTo(uint64_t size) {
   return true;
 }
 
-bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes) {
-  absl::StatusOr<DecodedLeaf> leaf = decoder_.Decode(bytes);
+bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
+                         const absl::StatusOr<DecodedLeaf>& leaf) {
   if (!leaf.ok()) return Fail(i, "decode", std::string(leaf.status().message()));
   const LeafHeader& h = leaf->header;
   if (h.index != i) {
@@ -172,7 +198,6 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes) {
   if (i > 0 && h.kind == "log.genesis") {
     return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
   }
-  Hash lh = LeafHash(bytes);
   if (options_.check_tree) {
     row_.clear();
     frontier_.Append(lh, [this](int, uint64_t, const Hash& hash) { row_.append(HashBytes(hash)); });
@@ -225,27 +250,69 @@ bool Verifier::Run() {
   checkpoints_->SeekToFirst();
   tree_ = st_.NewIterator(Cf::kTree);
   tree_->SeekToFirst();
-  std::unique_ptr<rocksdb::Iterator> it = st_.NewIterator(Cf::kEntries);
-  uint64_t i = 0;
   uint64_t total = 0;
   if (options_.progress) {
     absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
     if (head.ok() && head->has_value() && (*head)->size() >= 8) total = DecodeU64(**head);
   }
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++i) {
-    rocksdb::Slice k = it->key();
-    if (k.size() != 8) return Fail(i, "entry-key", "an entry key is not 8 bytes");
-    uint64_t stored = DecodeU64(k.ToStringView());
-    if (stored != i) {
-      return Fail(i, "missing-entry",
-                  StrCat("entry ", i, " is missing; the next stored entry is ", stored));
+
+  std::unique_ptr<rocksdb::Iterator> it = st_.NewIterator(Cf::kEntries);
+  it->SeekToFirst();
+  uint64_t next_index = 0;
+  std::optional<Finding> read_problem;  // found while reading; reported in order
+  // Reads the next chunk; stops at the first key out of place.
+  auto read_chunk = [&]() -> std::unique_ptr<Chunk> {
+    auto c = std::make_unique<Chunk>();
+    c->first = next_index;
+    while (it->Valid() && c->leaves.size() < kChunkLeaves && !read_problem.has_value()) {
+      rocksdb::Slice k = it->key();
+      if (k.size() != 8) {
+        read_problem = Finding{next_index, "entry-key", "an entry key is not 8 bytes"};
+        break;
+      }
+      uint64_t stored = DecodeU64(k.ToStringView());
+      if (stored != next_index) {
+        read_problem = Finding{next_index, "missing-entry",
+                               StrCat("entry ", next_index,
+                                      " is missing; the next stored entry is ", stored)};
+        break;
+      }
+      c->leaves.push_back(it->value().ToString());
+      ++next_index;
+      it->Next();
     }
-    if (!CheckLeaf(i, it->value().ToStringView())) return false;
-    if (options_.progress && (i & 0xffff) == 0xffff) options_.progress(i + 1, total);
+    return c;
+  };
+
+  std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> in_flight;
+  auto submit = [&] {
+    std::unique_ptr<Chunk> c = read_chunk();
+    if (c->leaves.empty()) return false;
+    Chunk* raw = c.get();
+    in_flight.emplace_back(std::move(c), std::async(std::launch::async, [raw] { DecodeAndHash(*raw); }));
+    return true;
+  };
+  while (in_flight.size() < kChunksInFlight && submit()) {
+  }
+  while (!in_flight.empty()) {
+    auto [chunk, done] = std::move(in_flight.front());
+    in_flight.pop_front();
+    done.wait();
+    submit();  // keep the workers busy while this chunk is checked
+    for (size_t j = 0; j < chunk->leaves.size(); ++j) {
+      if (!CheckLeaf(chunk->first + j, chunk->leaves[j], chunk->hashes[j], chunk->decoded[j])) {
+        for (auto& f : in_flight) f.second.wait();
+        return false;
+      }
+    }
+    if (options_.progress) options_.progress(chunk->first + chunk->leaves.size(), total);
+  }
+  if (read_problem.has_value()) {
+    report_.finding = read_problem;
+    return false;
   }
   absl::Status s = FromRocks(it->status(), "reading the entries");
-  if (!s.ok()) return Fail(i, "read", std::string(s.message()));
-  if (options_.progress) options_.progress(i, total);
+  if (!s.ok()) return Fail(next_index, "read", std::string(ToStd(s.message())));
   return CheckEnd();
 }
 

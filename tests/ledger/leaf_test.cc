@@ -217,6 +217,30 @@ TEST(LeafDecoder, RejectsNonJson) {
   ExpectRejected("\"a string\"", "not a JSON object");
 }
 
+// The lax decoder does not check canonical form, but it must not take bytes that are
+// not JSON at all: VerifyLedger relies on it, and other readers of exported leaves
+// (any JSON library) would refuse them.
+TEST(LeafDecoder, RejectsTrailingBytesAfterTheLeaf) {
+  ExpectRejected(Leaf() + "}", "not JSON");
+  ExpectRejected(Leaf() + "]", "not JSON");
+  ExpectRejected(Leaf() + "xyz", "malformed leaf");
+  ExpectRejected(Leaf() + "{}", "malformed leaf");
+  ExpectRejected(Leaf() + ",1", "malformed leaf");
+}
+
+TEST(LeafDecoder, RejectsABodyThatIsNotJson) {
+  ExpectRejected(Leaf(R"({"a":tru})"), "not JSON");
+  ExpectRejected(Leaf(R"({"a":1 2})"), "not JSON");
+  ExpectRejected(Leaf(R"({"a":})"), "not JSON");
+  ExpectRejected(Leaf(R"({"a" 1})"), "not JSON");
+  ExpectRejected(Leaf(R"({"a":[1,}})"), "not JSON");
+  ExpectRejected(Leaf(R"({"a":"\q"})"), "not JSON");
+  ExpectRejected(Leaf("{\"a\":\"\xC0\xAF\"}"), "not JSON");  // not UTF-8
+  // Valid but non-canonical JSON is the strict decoder's business only.
+  LeafDecoder decoder;
+  EXPECT_TRUE(decoder.Decode(Leaf(R"({ "b" : 1 , "a" : 2 })")).ok());
+}
+
 TEST(LeafDecoder, RejectsMissingFields) {
   ExpectRejected("{}", "0 of the 7 fields");
   // Missing the last field.
@@ -256,7 +280,7 @@ TEST(LeafDecoder, RejectsWrongTypes) {
   ExpectRejected(Leaf("{}", "\"3\""), "index is not a non-negative integer");
   ExpectRejected(Leaf("{}", "-1"), "index is not a non-negative integer");
   ExpectRejected(Leaf("{}", "1.5"), "index is not a non-negative integer");
-  ExpectRejected(Leaf("{}", "18446744073709551616"), "index is not a non-negative integer");
+  ExpectRejected(Leaf("{}", "18446744073709551616"), "malformed leaf");  // 2^64
   ExpectRejected(Leaf("{}", "3", "7"), "key is not a string");
   ExpectRejected(Leaf("{}", "3", "null"), "key is not a string");
   ExpectRejected(Leaf("{}", "3", R"("k")", "[\"gift\"]"), "kind is not a string");

@@ -351,6 +351,50 @@ TEST(Ledger, ConcurrentAppendersGetContiguousIndexesAndGroupCommit) {
   EXPECT_EQ(report->checkpoints, checkpoints);
 }
 
+// Readers must never see what is not durable yet: a checkpoint or a key lookup for
+// entries beyond Size() would be a signed (or answered) promise that a crash before
+// the fsync could break, and after restart a different checkpoint for the same size
+// could be signed. Size() only grows, so a lookup that succeeded for x while Size()
+// read *afterwards* is still <= x was served before x was durable.
+TEST(Ledger, ReadersSeeOnlyDurableState) {
+  TempDir tmp;
+  LedgerOptions o;
+  o.sync = true;
+  std::unique_ptr<Ledger> l = MustOpen(tmp.dir(), o);
+  ASSERT_NE(l, nullptr);
+  std::atomic<bool> done{false};
+  std::atomic<int> early_checkpoints{0}, early_keys{0}, probes{0};
+  std::thread reader([&] {
+    while (!done) {
+      uint64_t s = l->Size();
+      for (uint64_t x = s + 1; x <= s + 8; ++x) {
+        if (l->CheckpointAt(x).ok() && l->Size() < x) ++early_checkpoints;
+      }
+      for (int t = 0; t < 4; ++t) {
+        // The next key each writer thread is likely to be on.
+        for (uint64_t i = 0; i < 3; ++i) {
+          std::string key = "d" + std::to_string(t) + "-" + std::to_string((s / 4) + i);
+          absl::StatusOr<std::optional<uint64_t>> at = l->FindByKey(key);
+          if (at.ok() && at->has_value() && **at >= l->Size()) ++early_keys;
+        }
+      }
+      ++probes;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) ASSERT_TRUE(l->Append(Gift("d" + std::to_string(t) + "-" + std::to_string(i))).ok());
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  done = true;
+  reader.join();
+  EXPECT_GT(probes.load(), 0);
+  EXPECT_EQ(early_checkpoints.load(), 0) << "CheckpointAt served checkpoints beyond Size()";
+  EXPECT_EQ(early_keys.load(), 0) << "FindByKey answered with indexes beyond Size()";
+}
+
 TEST(Ledger, MaxBatchEntriesBoundsABatch) {
   TempDir tmp;
   LedgerOptions o = Fast();
@@ -642,6 +686,12 @@ TEST(Ledger, FailedBatchStoresNothingAndItsIndexesAreReused) {
 // record per accepted entry.
 class CountingHook : public BatchHook {
  public:
+  absl::Status Open(const Storage& storage) override {
+    ++opens;
+    if (!open_error.ok()) return open_error;
+    cf = storage.cf(Cf::kState);
+    return absl::OkStatus();
+  }
   absl::Status Apply(const EntryDraft& d, uint64_t index, uint64_t time_ms,
                      rocksdb::WriteBatch* batch) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -657,21 +707,23 @@ class CountingHook : public BatchHook {
   void Abort() override { ++aborts; }
 
   std::mutex mu;
+  absl::Status open_error = absl::OkStatus();
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   std::vector<uint64_t> applied;
-  std::atomic<int> commits{0}, aborts{0};
+  std::atomic<int> opens{0}, commits{0}, aborts{0};
 };
 
 TEST(Ledger, BatchHookSeesLogOrderAndFailedBatchesAbort) {
   TempDir tmp;
-  CountingHook hook;  // its column family is set after Open; creation must not call it
+  CountingHook hook;  // gets its column family in Open; creation must not call Apply
   LedgerOptions o = Fast();
   o.hook = &hook;
   std::atomic<bool> fail{false};
   o.before_write = [&] { return fail ? absl::InternalError("injected") : absl::OkStatus(); };
   std::unique_ptr<Ledger> l = MustOpen(tmp.dir(), o);
   ASSERT_NE(l, nullptr);
-  hook.cf = l->storage()->cf(Cf::kState);
+  EXPECT_EQ(hook.opens.load(), 1);
+  EXPECT_TRUE(hook.applied.empty()) << "the genesis entry was shown to the rules";
 
   std::vector<EntryDraft> drafts = {Gift("h1"), Draft("gift", "h2", {{"refuse", true}}), Gift("h3")};
   std::vector<absl::StatusOr<AppendResult>> rs = l->AppendMany(std::move(drafts));
@@ -697,6 +749,17 @@ TEST(Ledger, BatchHookSeesLogOrderAndFailedBatchesAbort) {
   size_t applied = hook.applied.size();
   ASSERT_TRUE(l->Append(Gift("h4")).ok());
   EXPECT_EQ(hook.applied.size(), applied);
+  l.reset();
+
+  // A hook that cannot load its state fails the open.
+  CountingHook broken;
+  broken.open_error = absl::DataLossError("state column family is damaged");
+  LedgerOptions bo = Fast();
+  bo.hook = &broken;
+  absl::StatusOr<std::unique_ptr<Ledger>> bl = Ledger::Open(tmp.dir(), bo);
+  ASSERT_FALSE(bl.ok());
+  EXPECT_EQ(bl.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(bl.status().message()), HasSubstr("state column family is damaged"));
 }
 
 TEST(Ledger, DestructorFinishesQueuedAppends) {

@@ -147,17 +147,30 @@ void ExpectDataLossOnOpen(const std::string& dir, const std::vector<std::string>
 
 class OpenDamaged : public ::testing::Test {
  protected:
+  // One ledger is built per suite; each test damages its own copy.
+  static void SetUpTestSuite() {
+    tmpl_ = new TempDir;
+    built_storage_ = BuildLedger(tmpl_->dir(), 5, 4);
+  }
+  static void TearDownTestSuite() {
+    delete tmpl_;
+    tmpl_ = nullptr;
+  }
   void SetUp() override {
-    built_ = BuildLedger(tmp_.dir(), 5, 4);
-    ASSERT_EQ(built_.size, 21u);
-    ASSERT_EQ(built_.checkpoint_sizes, (std::vector<uint64_t>{1, 5, 9, 13, 17, 21}));
+    ASSERT_EQ(built_->size, 21u);
+    ASSERT_EQ(built_->checkpoint_sizes, (std::vector<uint64_t>{1, 5, 9, 13, 17, 21}));
+    fs::copy(tmpl_->dir(), tmp_.dir(), fs::copy_options::recursive);
     // Undamaged, it opens.
     absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(tmp_.dir(), LedgerOptions{});
     ASSERT_TRUE(l.ok()) << l.status();
+    ASSERT_EQ((*l)->Size(), 21u);
   }
+  static TempDir* tmpl_;
+  static inline Built built_storage_;
+  Built* const built_ = &built_storage_;
   TempDir tmp_;
-  Built built_;
 };
+TempDir* OpenDamaged::tmpl_ = nullptr;
 
 TEST_F(OpenDamaged, LastEntryDeleted) {
   Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
@@ -202,17 +215,17 @@ TEST_F(OpenDamaged, LastCheckpointForAnotherRoot) {
   const std::string dir = tmp_.dir();
   Tamper(dir, [&](Storage& st, rocksdb::WriteBatch& wb) {
     // Signed with the ledger's own key: only the root is wrong.
-    Checkpoint forged{built_.origin, 21, SomeOtherHash()};
+    Checkpoint forged{built_->origin, 21, SomeOtherHash()};
     wb.Put(st.cf(Cf::kCheckpoints), U64Key(21), SignNote(forged.Body(), LogSigner(dir)));
   });
-  ExpectDataLossOnOpen(dir, {"root at size 21", HashToBase64(built_.root), HashToBase64(SomeOtherHash())});
+  ExpectDataLossOnOpen(dir, {"root at size 21", HashToBase64(built_->root), HashToBase64(SomeOtherHash())});
 }
 
 TEST_F(OpenDamaged, LastCheckpointSignedByAnotherKey) {
   Tamper(tmp_.dir(), [&](Storage& st, rocksdb::WriteBatch& wb) {
-    absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_.origin);
+    absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_->origin);
     ASSERT_TRUE(other.ok());
-    Checkpoint cp{built_.origin, 21, built_.root};
+    Checkpoint cp{built_->origin, 21, built_->root};
     wb.Put(st.cf(Cf::kCheckpoints), U64Key(21), SignNote(cp.Body(), *other));
   });
   ExpectDataLossOnOpen(tmp_.dir(), {"last checkpoint", "no signature by key"});
@@ -252,7 +265,7 @@ TEST_F(OpenDamaged, HeadRolledBack) {
 
 TEST_F(OpenDamaged, VerifierKeyReplaced) {
   Tamper(tmp_.dir(), [&](Storage& st, rocksdb::WriteBatch& wb) {
-    absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_.origin);
+    absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_->origin);
     ASSERT_TRUE(other.ok());
     wb.Put(st.cf(Cf::kDefault), "vkey", other->VerifierKey());
   });
@@ -264,10 +277,18 @@ TEST_F(OpenDamaged, VerifierKeyReplaced) {
 
 class VerifyDamaged : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() {
+    tmpl_ = new TempDir;
+    built_storage_ = BuildLedger(tmpl_->dir(), 10, 4);
+  }
+  static void TearDownTestSuite() {
+    delete tmpl_;
+    tmpl_ = nullptr;
+  }
   void SetUp() override {
-    built_ = BuildLedger(tmp_.dir(), 10, 4);
-    ASSERT_EQ(built_.size, 41u);
-    ASSERT_EQ(built_.checkpoint_sizes.size(), 11u);
+    ASSERT_EQ(built_->size, 41u);
+    ASSERT_EQ(built_->checkpoint_sizes.size(), 11u);
+    fs::copy(tmpl_->dir(), tmp_.dir(), fs::copy_options::recursive);
   }
   VerifyReport Verify(VerifyOptions o = {}) {
     absl::StatusOr<VerifyReport> r = VerifyLedger(tmp_.dir(), o);
@@ -281,9 +302,12 @@ class VerifyDamaged : public ::testing::Test {
     EXPECT_EQ(r.finding->index, index) << r.finding->check << ": " << r.finding->detail;
     EXPECT_THAT(r.finding->detail, HasSubstr(detail_part));
   }
+  static TempDir* tmpl_;
+  static inline Built built_storage_;
+  Built* const built_ = &built_storage_;
   TempDir tmp_;
-  Built built_;
 };
+TempDir* VerifyDamaged::tmpl_ = nullptr;
 
 TEST_F(VerifyDamaged, IntactLedgerIsOk) {
   std::vector<std::pair<uint64_t, uint64_t>> progress;
@@ -299,9 +323,9 @@ TEST_F(VerifyDamaged, IntactLedgerIsOk) {
   EXPECT_EQ(r.entries, 41u);
   EXPECT_EQ(leaves_seen, 41u);
   EXPECT_EQ(r.checkpoints, 11u);
-  EXPECT_EQ(r.root, built_.root);
-  EXPECT_EQ(r.origin, built_.origin);
-  EXPECT_EQ(r.vkey, built_.vkey);
+  EXPECT_EQ(r.root, built_->root);
+  EXPECT_EQ(r.origin, built_->origin);
+  EXPECT_EQ(r.vkey, built_->vkey);
   EXPECT_TRUE(r.vkey_from_database);
   // One stored node per complete subtree: sum over levels of floor(41 / 2^level).
   EXPECT_EQ(r.tree_nodes, 41u + 20 + 10 + 5 + 2 + 1);
@@ -319,7 +343,7 @@ TEST_F(VerifyDamaged, IntactLedgerIsOk) {
 
   // Pinning the right key: still ok, and the report says the key came from outside.
   VerifyOptions pinned;
-  pinned.vkey = built_.vkey;
+  pinned.vkey = built_->vkey;
   VerifyReport p = Verify(pinned);
   EXPECT_TRUE(p.ok());
   EXPECT_FALSE(p.vkey_from_database);
@@ -330,7 +354,7 @@ TEST_F(VerifyDamaged, IntactLedgerIsOk) {
   VerifyReport nt = Verify(no_tree);
   EXPECT_TRUE(nt.ok());
   EXPECT_EQ(nt.tree_nodes, 0u);
-  EXPECT_EQ(nt.root, built_.root);
+  EXPECT_EQ(nt.root, built_->root);
 }
 
 TEST_F(VerifyDamaged, NoDatabaseOrBadKeyIsAnError) {
@@ -455,7 +479,7 @@ TEST_F(VerifyDamaged, CheckpointSignatureCorrupted) {
 TEST_F(VerifyDamaged, CheckpointForAnotherRoot) {
   const std::string dir = tmp_.dir();
   Tamper(dir, [&](Storage& st, rocksdb::WriteBatch& wb) {
-    Checkpoint forged{built_.origin, 21, SomeOtherHash()};
+    Checkpoint forged{built_->origin, 21, SomeOtherHash()};
     wb.Put(st.cf(Cf::kCheckpoints), U64Key(21), SignNote(forged.Body(), LogSigner(dir)));
   });
   ExpectFinding(Verify(), 20, "checkpoint-root", HashToBase64(SomeOtherHash()));
@@ -476,12 +500,12 @@ TEST_F(VerifyDamaged, HeadDeleted) {
 }
 
 TEST_F(VerifyDamaged, PinnedWrongKey) {
-  absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_.origin);
+  absl::StatusOr<NoteSigner> other = NoteSigner::Generate(built_->origin);
   ASSERT_TRUE(other.ok());
   VerifyOptions o;
   o.vkey = other->VerifierKey();
   VerifyReport r = Verify(o);
-  ExpectFinding(r, std::nullopt, "log-key", built_.vkey);
+  ExpectFinding(r, std::nullopt, "log-key", built_->vkey);
   EXPECT_EQ(r.vkey, other->VerifierKey());
   EXPECT_FALSE(r.vkey_from_database);
   EXPECT_EQ(r.entries, 0u);

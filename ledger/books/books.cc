@@ -1,0 +1,771 @@
+#include "ledger/books/books.h"
+
+#include <cstdio>
+
+#include "ledger/leaf.h"
+#include "ledger/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace boai::books {
+namespace {
+
+using nlohmann::json;
+
+bool MovesMoney(std::string_view kind) {
+  return kind == "gift" || kind == "match" || kind == "match.clawback" || kind == "settlement" ||
+         kind == "payment.approve" || kind == "fund.release";
+}
+
+std::string IndexKey(std::string_view prefix, uint64_t index) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020llu", static_cast<unsigned long long>(index));
+  return StrCat(prefix, buf);
+}
+
+absl::Status Rule(const std::string& msg) { return absl::FailedPreconditionError(msg); }
+
+std::string Yuan(int64_t fen) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%s%lld.%02lld yuan", fen < 0 ? "-" : "",
+                static_cast<long long>((fen < 0 ? -fen : fen) / 100),
+                static_cast<long long>((fen < 0 ? -fen : fen) % 100));
+  return buf;
+}
+
+// The date of an entry's body, or "" for kinds without one.
+std::string BodyDate(const Entry& e) {
+  return std::visit(
+      [](const auto& b) -> std::string {
+        if constexpr (requires { b.date; }) {
+          return b.date;
+        } else {
+          return "";
+        }
+      },
+      e.body);
+}
+
+}  // namespace
+
+bool AddChecked(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_overflow(a, b, out); }
+
+std::string DateOf(uint64_t time_ms) {
+  int64_t days = static_cast<int64_t>((time_ms / 1000 + 8 * 3600) / 86400);
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  days += 719468;
+  int64_t era = days / 146097;
+  int64_t doe = days - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y),
+                static_cast<long long>(m), static_cast<long long>(d));
+  return buf;
+}
+
+// ---- ReceiptBook ----
+
+bool ReceiptBook::IsIssued(int64_t n) const {
+  auto it = issued.upper_bound(n);
+  if (it == issued.begin()) return false;
+  --it;
+  return n <= it->second;
+}
+
+void ReceiptBook::Issue(int64_t n) {
+  int64_t lo = n, hi = n;
+  auto next = issued.find(n + 1);
+  if (next != issued.end()) {
+    hi = next->second;
+    issued.erase(next);
+  }
+  auto it = issued.upper_bound(n);
+  if (it != issued.begin()) {
+    --it;
+    if (it->second == n - 1) {
+      lo = it->first;
+      issued.erase(it);
+    }
+  }
+  issued[lo] = hi;
+}
+
+void ReceiptBook::Unissue(int64_t n) {
+  auto it = issued.upper_bound(n);
+  if (it == issued.begin()) return;
+  --it;
+  auto [lo, hi] = *it;
+  if (n > hi) return;
+  issued.erase(it);
+  if (lo < n) issued[lo] = n - 1;
+  if (n < hi) issued[n + 1] = hi;
+}
+
+std::vector<std::pair<int64_t, int64_t>> ReceiptBook::Gaps() const {
+  // Walk issued ranges and voided numbers together, in order.
+  std::map<int64_t, int64_t> used = issued;
+  for (int64_t v : voided) {
+    ReceiptBook tmp;
+    tmp.issued = std::move(used);
+    if (!tmp.IsIssued(v)) tmp.Issue(v);
+    used = std::move(tmp.issued);
+  }
+  std::vector<std::pair<int64_t, int64_t>> gaps;
+  int64_t prev_hi = 0;
+  bool first = true;
+  for (const auto& [lo, hi] : used) {
+    if (!first && lo > prev_hi + 1) gaps.emplace_back(prev_hi + 1, lo - 1);
+    prev_hi = hi;
+    first = false;
+  }
+  return gaps;
+}
+
+// ---- Books ----
+
+const ProgrammeRules* Books::RulesInForce(std::string_view programme, std::string_view date) const {
+  auto it = programmes_.find(std::string(programme));
+  if (it == programmes_.end()) return nullptr;
+  const ProgrammeRules* best = nullptr;
+  for (const ProgrammeRules& r : it->second) {
+    if (r.effective_from <= date) best = &r;  // versions are in effective order
+  }
+  return best;
+}
+
+absl::StatusOr<std::string> Books::CampaignFund(std::string_view campaign) const {
+  auto it = campaigns_.find(std::string(campaign));
+  if (it == campaigns_.end()) {
+    return absl::InvalidArgumentError(
+        StrCat("campaign \"", campaign, "\" is not open; open it with a campaign.open entry first"));
+  }
+  return it->second.def.fund;
+}
+
+absl::StatusOr<PaymentRequest> Books::PendingRequest(uint64_t index) const {
+  auto it = pending_.find(index);
+  if (it == pending_.end()) {
+    return Rule(StrCat("entry ", index, " is not a pending payment request (it may not exist, "
+                                        "or it was already approved, rejected or expired)"));
+  }
+  return it->second.request;
+}
+
+absl::StatusOr<Entry> Books::EntryAt(uint64_t index) const {
+  if (!reader_) return absl::InternalError("the books have no leaf reader");
+  absl::StatusOr<std::string> leaf = reader_(index);
+  if (!leaf.ok()) return leaf.status();
+  ledger::LeafDecoder decoder;
+  absl::StatusOr<ledger::DecodedLeaf> d = decoder.Decode(*leaf);
+  if (!d.ok()) return d.status();
+  if (!IsAccountingKind(d->header.kind)) {
+    return absl::InvalidArgumentError(StrCat("entry ", index, " is a ", d->header.kind,
+                                             " entry, not an accounting entry"));
+  }
+  return ParseEntry(d->header.kind, std::string_view(d->body));
+}
+
+absl::StatusOr<std::vector<Posting>> Books::PostingsAt(uint64_t index) const {
+  absl::StatusOr<Entry> e = EntryAt(index);
+  if (!e.ok()) return e.status();
+  if (!MovesMoney(e->kind)) {
+    return absl::InvalidArgumentError(StrCat("entry ", index, " is a ", e->kind,
+                                             " entry, which moves no money and cannot be reversed"));
+  }
+  const std::vector<Posting>* p = PostingsOf(*e);
+  return p == nullptr ? std::vector<Posting>{} : *p;
+}
+
+absl::Status Books::CheckPostings(const Entry& e) const {
+  const std::vector<Posting>* ps = PostingsOf(e);
+  absl::StatusOr<std::vector<Posting>> expected = ExpectedPostings(e, *this);
+  if (!expected.ok()) return expected.status();
+  if ((ps == nullptr ? std::vector<Posting>{} : *ps) != *expected) {
+    return absl::InvalidArgumentError(
+        StrCat(e.kind, " entry: its postings are not the ones this entry must make (",
+               PostingsJson(*expected).dump(), ")"));
+  }
+  std::map<std::string, int64_t> per_fund;
+  for (const Posting& p : *expected) {
+    if (!accounts_.count(p.account)) {
+      return absl::InvalidArgumentError(StrCat("account ", p.account,
+                                               " is not open; open the standard chart first"));
+    }
+    if (!funds_.count(p.fund)) {
+      return absl::InvalidArgumentError(
+          StrCat("fund \"", p.fund, "\" is not open; open it with a fund.open entry first"));
+    }
+    if (!AddChecked(per_fund[p.fund], p.amount, &per_fund[p.fund])) {
+      return absl::InvalidArgumentError("postings overflow");
+    }
+  }
+  for (const auto& [fund, sum] : per_fund) {
+    if (sum != 0) {
+      return absl::InvalidArgumentError(
+          StrCat(e.kind, " entry: postings in fund ", fund, " do not balance (debits - credits = ",
+                 sum, " fen)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) const {
+  const Grant& g = *p.grant;
+  const ProgrammeRules* rules = RulesInForce(g.programme, date);
+  if (rules == nullptr) {
+    return Rule(StrCat("programme \"", g.programme, "\" has no rules in force on ", date));
+  }
+  if (p.fund != rules->fund) {
+    return Rule(StrCat("grants of ", g.programme, " are paid from fund ", rules->fund, ", not ",
+                       p.fund));
+  }
+  std::string key = StrCat(g.programme, "/", g.beneficiary);
+  auto it = beneficiaries_.find(key);
+  const BeneficiaryState* b = it == beneficiaries_.end() ? nullptr : &it->second;
+  int64_t age = b != nullptr ? b->first_age : g.age;
+  if (b != nullptr && g.age != b->first_age) {
+    return Rule(StrCat("beneficiary ", g.beneficiary, " was registered at age ", b->first_age,
+                       "; the age is fixed at first registration, give ", b->first_age));
+  }
+  if (age < rules->age_min || age > rules->age_max) {
+    return Rule(StrCat("beneficiary ", g.beneficiary, " is ", age, "; ", g.programme,
+                       " rules version ", rules->version, " (in force from ",
+                       rules->effective_from, ") cover ages ", rules->age_min, " to ",
+                       rules->age_max));
+  }
+  const Tier* tier = nullptr;
+  for (const Tier& t : rules->tiers) {
+    if (t.id == g.tier) tier = &t;
+  }
+  if (tier == nullptr) {
+    return Rule(StrCat("tier \"", g.tier, "\" is not in ", g.programme, " rules version ",
+                       rules->version));
+  }
+  if (tier->amount != p.amount) {
+    return Rule(StrCat("tier ", g.tier, " of ", g.programme, " grants ", Yuan(tier->amount),
+                       ", not ", Yuan(p.amount)));
+  }
+  if (b != nullptr && b->tiers.count(g.tier)) {
+    return Rule(StrCat("beneficiary ", g.beneficiary, " already received the ", g.tier,
+                       " grant of ", g.programme, "; one grant per child per tier"));
+  }
+  if (!tier->requires_tier.empty() && (b == nullptr || !b->tiers.count(tier->requires_tier))) {
+    return Rule(StrCat("tier ", g.tier, " is granted only after tier ", tier->requires_tier));
+  }
+  if (tier->requires_transplant && !g.transplant) {
+    return Rule(StrCat("tier ", g.tier, " is granted only after a completed stem-cell transplant"));
+  }
+  int64_t total = (b != nullptr ? b->total : 0) + p.amount;
+  if (total > rules->max_total) {
+    return Rule(StrCat("beneficiary ", g.beneficiary, " would receive ", Yuan(total), " in all; ",
+                       g.programme, " allows at most ", Yuan(rules->max_total)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) const {
+  const std::string date = BodyDate(e);
+  if (!date.empty() && date > DateOf(time_ms)) {
+    return absl::InvalidArgumentError(StrCat(e.kind, " entry: date ", date,
+                                             " is in the future (today is ", DateOf(time_ms), ")"));
+  }
+  if (const auto* a = std::get_if<AccountOpen>(&e.body)) {
+    if (accounts_.count(a->id)) return absl::AlreadyExistsError(StrCat("account ", a->id, " is already open"));
+  } else if (const auto* f = std::get_if<FundOpen>(&e.body)) {
+    if (funds_.count(f->id)) return absl::AlreadyExistsError(StrCat("fund ", f->id, " is already open"));
+  } else if (const auto* c = std::get_if<CampaignOpen>(&e.body)) {
+    if (campaigns_.count(c->id)) return absl::AlreadyExistsError(StrCat("campaign ", c->id, " is already open"));
+    if (!funds_.count(c->fund)) return absl::InvalidArgumentError(StrCat("fund \"", c->fund, "\" is not open"));
+  } else if (const auto* p = std::get_if<ProgrammeRules>(&e.body)) {
+    if (!funds_.count(p->fund)) return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
+    auto it = programmes_.find(p->programme);
+    int64_t next = it == programmes_.end() ? 1 : static_cast<int64_t>(it->second.size()) + 1;
+    if (p->version != next) {
+      return Rule(StrCat("programme ", p->programme, " rules must be version ", next, ", not ",
+                         p->version));
+    }
+    if (it != programmes_.end() && p->effective_from < it->second.back().effective_from) {
+      return Rule(StrCat("rules version ", p->version, " cannot take effect before version ",
+                         p->version - 1, " (", it->second.back().effective_from, ")"));
+    }
+    std::set<std::string> ids;
+    for (const Tier& t : p->tiers) {
+      if (!ids.insert(t.id).second) return absl::InvalidArgumentError(StrCat("tier ", t.id, " appears twice"));
+      if (t.amount > p->max_total) return absl::InvalidArgumentError(StrCat("tier ", t.id, " exceeds max_total"));
+    }
+    for (const Tier& t : p->tiers) {
+      if (!t.requires_tier.empty() && !ids.count(t.requires_tier)) {
+        return absl::InvalidArgumentError(StrCat("tier ", t.id, " requires unknown tier ", t.requires_tier));
+      }
+    }
+  } else if (const auto* g = std::get_if<Gift>(&e.body)) {
+    if (!g->campaign.empty()) {
+      auto it = campaigns_.find(g->campaign);
+      if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", g->campaign, "\" is not open"));
+      const CampaignOpen& c = it->second.def;
+      if (c.fund != g->fund) {
+        return absl::InvalidArgumentError(StrCat("gifts to campaign ", c.id, " go to fund ", c.fund,
+                                                 ", not ", g->fund));
+      }
+      if (g->date < c.start || g->date > c.end) {
+        return Rule(StrCat("gift dated ", g->date, " is outside campaign ", c.id, "'s window ",
+                           c.start, " to ", c.end));
+      }
+    }
+    if (!g->receipt_book.empty()) {
+      auto it = receipts_.find(g->receipt_book);
+      if (it != receipts_.end() && it->second.voided.count(g->receipt_number)) {
+        return absl::AlreadyExistsError(StrCat("receipt ", g->receipt_book, "-", g->receipt_number,
+                                               " was voided and cannot be issued"));
+      }
+      if (it != receipts_.end() && it->second.IsIssued(g->receipt_number)) {
+        return absl::AlreadyExistsError(StrCat("receipt ", g->receipt_book, "-", g->receipt_number,
+                                               " was already issued for another gift"));
+      }
+    }
+  } else if (const auto* m = std::get_if<Match>(&e.body)) {
+    if (!campaigns_.count(m->campaign)) return absl::InvalidArgumentError(StrCat("campaign \"", m->campaign, "\" is not open"));
+  } else if (const auto* c = std::get_if<Clawback>(&e.body)) {
+    auto it = campaigns_.find(c->campaign);
+    if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", c->campaign, "\" is not open"));
+    if (c->amount > it->second.MatchingOutstanding()) {
+      return Rule(StrCat("clawback of ", Yuan(c->amount), " exceeds the matching still outstanding "
+                         "in campaign ", c->campaign, " (", Yuan(it->second.MatchingOutstanding()), ")"));
+    }
+  } else if (const auto* s = std::get_if<Settlement>(&e.body)) {
+    auto it = campaigns_.find(s->campaign);
+    if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", s->campaign, "\" is not open"));
+    if (s->gifts > it->second.online_unsettled) {
+      return Rule(StrCat("settlement of ", Yuan(s->gifts), " in gifts exceeds the online gifts not yet "
+                         "settled in campaign ", s->campaign, " (", Yuan(it->second.online_unsettled),
+                         "); check the settlement file"));
+    }
+    if (s->matching > it->second.MatchingOutstanding()) {
+      return Rule(StrCat("settlement of ", Yuan(s->matching), " in matching exceeds the matching "
+                         "outstanding in campaign ", s->campaign, " (",
+                         Yuan(it->second.MatchingOutstanding()), ")"));
+    }
+  } else if (const auto* p = std::get_if<PaymentRequest>(&e.body)) {
+    if (!funds_.count(p->fund)) return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
+    if (p->expires < p->date) return absl::InvalidArgumentError(StrCat("expires ", p->expires, " is before date ", p->date));
+    if (p->grant.has_value()) {
+      absl::Status s = CheckGrant(*p, p->date);
+      if (!s.ok()) return s;
+    }
+  } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
+    auto it = pending_.find(d->request);
+    if (it == pending_.end()) {
+      return Rule(StrCat("entry ", d->request, " is not a pending payment request (it may not "
+                         "exist, or it was already approved, rejected or expired)"));
+    }
+    const PendingPayment& req = it->second;
+    if (d->date < req.request.date) {
+      return absl::InvalidArgumentError(StrCat("the decision's date ", d->date,
+                                               " is before the request's ", req.request.date));
+    }
+    if (e.kind == "payment.approve") {
+      if (e.by == req.by) {
+        return absl::PermissionDeniedError(StrCat(
+            "user ", e.by, " made payment request ", d->request,
+            " and cannot approve it; another user with the approver role must"));
+      }
+      if (d->date > req.request.expires) {
+        return Rule(StrCat("payment request ", d->request, " expired on ", req.request.expires,
+                           "; expire it and make a new request"));
+      }
+    } else if (e.kind == "payment.reject") {
+      if (d->reason.empty()) return absl::InvalidArgumentError("a rejection must give a reason");
+    } else if (d->date <= req.request.expires) {
+      return Rule(StrCat("payment request ", d->request, " does not expire until after ",
+                         req.request.expires));
+    }
+  } else if (const auto* v = std::get_if<Reversal>(&e.body)) {
+    if (v->reverses >= index) {
+      return absl::InvalidArgumentError(StrCat("a reversal can only name an earlier entry; ",
+                                               v->reverses, " is not before ", index));
+    }
+    if (auto it = reversed_.find(v->reverses); it != reversed_.end()) {
+      return absl::AlreadyExistsError(StrCat("entry ", v->reverses, " was already reversed by entry ",
+                                             it->second));
+    }
+  } else if (const auto* rv = std::get_if<ReceiptVoid>(&e.body)) {
+    auto it = receipts_.find(rv->book);
+    if (it != receipts_.end() && it->second.voided.count(rv->number)) {
+      return absl::AlreadyExistsError(StrCat("receipt ", rv->book, "-", rv->number, " is already void"));
+    }
+  } else if (const auto* r = std::get_if<Release>(&e.body)) {
+    auto from = funds_.find(r->from);
+    auto to = funds_.find(r->to);
+    if (from == funds_.end() || to == funds_.end()) {
+      return absl::InvalidArgumentError(StrCat("funds \"", r->from, "\" and \"", r->to, "\" must be open"));
+    }
+    if (!from->second.def.restricted || to->second.def.restricted) {
+      return Rule("a release moves money from a restricted fund to an unrestricted one");
+    }
+  }
+  return CheckPostings(e);
+}
+
+void Books::ApplyEffects(const Entry& e, int sign, bool with_postings) {
+  if (const std::vector<Posting>* ps = with_postings ? PostingsOf(e) : nullptr) {
+    for (const Posting& p : *ps) {
+      int64_t amount = sign * p.amount;
+      Balance(p.account, p.fund) += amount;
+      AccountType t = accounts_.at(p.account).type;
+      if (t == AccountType::kIncome || t == AccountType::kExpense || t == AccountType::kNetAssets) {
+        Fund(p.fund).net -= amount;  // credits raise net assets
+      }
+    }
+  }
+  auto campaign = [this](const std::string& id) -> CampaignState& { return Campaign(id); };
+  auto fund = [this](const std::string& id) -> FundState& { return Fund(id); };
+  if (const auto* g = std::get_if<Gift>(&e.body); g != nullptr && !g->campaign.empty()) {
+    CampaignState& c = campaign(g->campaign);
+    c.raised += sign * g->amount;
+    c.gifts += sign;
+    if (g->channel == "online") c.online_unsettled += sign * g->amount;
+  } else if (const auto* m = std::get_if<Match>(&e.body)) {
+    CampaignState& c = campaign(m->campaign);
+    c.matched += sign * m->amount;
+    fund(c.def.fund).voidable += sign * m->amount;
+  } else if (const auto* cb = std::get_if<Clawback>(&e.body)) {
+    CampaignState& c = campaign(cb->campaign);
+    c.clawed_back += sign * cb->amount;
+    fund(c.def.fund).voidable -= sign * cb->amount;
+  } else if (const auto* s = std::get_if<Settlement>(&e.body)) {
+    CampaignState& c = campaign(s->campaign);
+    c.settled_gifts += sign * s->gifts;
+    c.settled_matching += sign * s->matching;
+    c.online_unsettled -= sign * s->gifts;
+    fund(c.def.fund).voidable -= sign * s->matching;
+  }
+}
+
+void Books::ReleaseGrant(const PaymentRequest& p) {
+  if (!p.grant.has_value()) return;
+  std::string key = StrCat(p.grant->programme, "/", p.grant->beneficiary);
+  BeneficiaryState& b = beneficiaries_[key];
+  b.tiers.erase(p.grant->tier);
+  b.total -= p.amount;
+  Dirty(StrCat("beneficiary/", key));
+  if (b.tiers.empty()) beneficiaries_.erase(key);  // never granted: not registered
+}
+
+FundState& Books::Fund(const std::string& id) {
+  if (!undo_.funds.count(id)) undo_.funds.emplace(id, funds_.at(id));
+  Dirty(StrCat("fund/", id));
+  return funds_.at(id);
+}
+
+CampaignState& Books::Campaign(const std::string& id) {
+  if (!undo_.campaigns.count(id)) undo_.campaigns.emplace(id, campaigns_.at(id));
+  Dirty(StrCat("campaign/", id));
+  return campaigns_.at(id);
+}
+
+int64_t& Books::Balance(const std::string& account, const std::string& fund) {
+  auto key = std::make_pair(account, fund);
+  if (!undo_.balances.count(key)) {
+    auto it = balances_.find(key);
+    undo_.balances.emplace(key, it == balances_.end() ? std::nullopt : std::optional<int64_t>(it->second));
+  }
+  Dirty(StrCat("balance/", account, "/", fund));
+  return balances_[key];
+}
+
+void Books::Undo() {
+  for (auto& [id, f] : undo_.funds) funds_[id] = std::move(f);
+  for (auto& [id, c] : undo_.campaigns) campaigns_[id] = std::move(c);
+  for (auto& [key, v] : undo_.balances) {
+    if (v.has_value()) {
+      balances_[key] = *v;
+    } else {
+      balances_.erase(key);
+    }
+  }
+  undo_ = {};
+}
+
+absl::Status Books::Apply(const Entry& e, uint64_t index, uint64_t time_ms) {
+  absl::Status s = Check(e, index, time_ms);
+  if (!s.ok()) return s;
+  undo_ = {};
+
+  // Money can only be judged once the effects are known: apply them (Fund(),
+  // Campaign() and Balance() remember what they change), then undo if a fund would
+  // spend money it does not hold.
+  std::optional<Entry> reversed_target;
+  if (const auto* p = std::get_if<PaymentRequest>(&e.body)) {
+    Fund(p->fund).reserved += p->amount;
+  } else if (const auto* v = std::get_if<Reversal>(&e.body)) {
+    absl::StatusOr<Entry> target = EntryAt(v->reverses);
+    if (!target.ok()) return target.status();
+    reversed_target = std::move(*target);
+    // Undo what the target did beyond its postings; the reversal's own postings
+    // (the target's, negated) are applied below.
+    ApplyEffects(*reversed_target, -1, /*with_postings=*/false);
+  } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
+    const PaymentRequest& req = pending_.at(d->request).request;
+    Fund(req.fund).reserved -= req.amount;
+  }
+  ApplyEffects(e, +1, /*with_postings=*/true);
+
+  for (const auto& [id, before] : undo_.funds) {
+    const FundState& f = funds_.at(id);
+    if (f.Available() < 0 && f.Available() < before.Available()) {
+      std::string why = StrCat("fund ", id, " (", f.def.name, ") has ", Yuan(before.Available()),
+                               " available; this ", e.kind, " needs ",
+                               Yuan(before.Available() - f.Available()));
+      Undo();
+      return Rule(why);
+    }
+  }
+  for (const auto& [key, before] : undo_.balances) {
+    const auto& [account, fund] = key;
+    bool money = account == kCash || account == kBank || account == kGoods;
+    int64_t now = balances_.at(key);
+    if (money && now < 0 && now < before.value_or(0)) {
+      std::string why = StrCat("fund ", fund, " holds ", Yuan(before.value_or(0)), " in account ",
+                               account, " (", accounts_.at(account).name, "); this ", e.kind,
+                               " takes ", Yuan(before.value_or(0) - now), " from it");
+      Undo();
+      return Rule(why);
+    }
+  }
+  for (const auto& [id, before] : undo_.campaigns) {
+    const CampaignState& c = campaigns_.at(id);
+    if (c.online_unsettled < 0 || c.MatchingOutstanding() < 0) {
+      Undo();
+      return Rule(StrCat("campaign ", id, " would owe the platform money: its gifts or matching "
+                         "were already settled; record a clawback instead"));
+    }
+  }
+  undo_ = {};
+
+  // The entry stands: record what is not money.
+  if (const auto* a = std::get_if<AccountOpen>(&e.body)) {
+    accounts_[a->id] = *a;
+    Dirty(StrCat("account/", a->id));
+  } else if (const auto* f = std::get_if<FundOpen>(&e.body)) {
+    funds_[f->id] = FundState{*f};
+    Dirty(StrCat("fund/", f->id));
+  } else if (const auto* c = std::get_if<CampaignOpen>(&e.body)) {
+    campaigns_[c->id] = CampaignState{*c};
+    Dirty(StrCat("campaign/", c->id));
+  } else if (const auto* p = std::get_if<ProgrammeRules>(&e.body)) {
+    programmes_[p->programme].push_back(*p);
+    Dirty(StrCat("programme/", p->programme));
+  } else if (const auto* g = std::get_if<Gift>(&e.body); g != nullptr && !g->receipt_book.empty()) {
+    receipts_[g->receipt_book].Issue(g->receipt_number);
+    Dirty(StrCat("receipts/", g->receipt_book));
+  } else if (const auto* rv = std::get_if<ReceiptVoid>(&e.body)) {
+    receipts_[rv->book].voided.insert(rv->number);
+    Dirty(StrCat("receipts/", rv->book));
+  } else if (const auto* p = std::get_if<PaymentRequest>(&e.body)) {
+    pending_[index] = PendingPayment{*p, e.by};
+    Dirty(IndexKey("pending/", index));
+    if (p->grant.has_value()) {
+      std::string key = StrCat(p->grant->programme, "/", p->grant->beneficiary);
+      auto [it, is_new] = beneficiaries_.try_emplace(key);
+      if (is_new) it->second.first_age = p->grant->age;
+      it->second.tiers.insert(p->grant->tier);
+      it->second.total += p->amount;
+      Dirty(StrCat("beneficiary/", key));
+    }
+  } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
+    if (e.kind != "payment.approve") ReleaseGrant(pending_.at(d->request).request);
+    pending_.erase(d->request);
+    Dirty(IndexKey("pending/", d->request));
+  } else if (const auto* v = std::get_if<Reversal>(&e.body)) {
+    reversed_[v->reverses] = index;
+    Dirty(IndexKey("reversed/", v->reverses));
+    // Reversing a grant's payment gives the child's grant back.
+    if (const auto* d = std::get_if<PaymentDecision>(&reversed_target->body)) {
+      absl::StatusOr<Entry> request = EntryAt(d->request);
+      if (request.ok()) {
+        if (const auto* p = std::get_if<PaymentRequest>(&request->body)) ReleaseGrant(*p);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---- Snapshot / Load ----
+
+std::optional<std::string> Books::Record(const std::string& key) const {
+  auto rest = [&key](std::string_view prefix) -> std::optional<std::string> {
+    if (key.rfind(prefix, 0) != 0) return std::nullopt;
+    return key.substr(prefix.size());
+  };
+  if (auto id = rest("account/")) {
+    auto it = accounts_.find(*id);
+    if (it == accounts_.end()) return std::nullopt;
+    return json{{"name", it->second.name}, {"type", AccountTypeName(it->second.type)}}.dump();
+  }
+  if (auto id = rest("fund/")) {
+    auto it = funds_.find(*id);
+    if (it == funds_.end()) return std::nullopt;
+    const FundState& f = it->second;
+    return json{{"name", f.def.name}, {"purpose", f.def.purpose}, {"restricted", f.def.restricted},
+                {"net", f.net}, {"reserved", f.reserved}, {"voidable", f.voidable}}
+        .dump();
+  }
+  if (auto id = rest("balance/")) {
+    size_t slash = id->find('/');
+    auto it = balances_.find({id->substr(0, slash), id->substr(slash + 1)});
+    if (it == balances_.end()) return std::nullopt;
+    return std::to_string(it->second);
+  }
+  if (auto id = rest("campaign/")) {
+    auto it = campaigns_.find(*id);
+    if (it == campaigns_.end()) return std::nullopt;
+    const CampaignState& c = it->second;
+    json def = ToJson(Entry{"campaign.open", "", c.def});
+    def.erase("by");
+    return json{{"def", def}, {"raised", c.raised}, {"gifts", c.gifts},
+                {"online_unsettled", c.online_unsettled}, {"matched", c.matched},
+                {"clawed_back", c.clawed_back}, {"settled_gifts", c.settled_gifts},
+                {"settled_matching", c.settled_matching}}
+        .dump();
+  }
+  if (auto id = rest("programme/")) {
+    auto it = programmes_.find(*id);
+    if (it == programmes_.end()) return std::nullopt;
+    json versions = json::array();
+    for (const ProgrammeRules& r : it->second) {
+      json v = ToJson(Entry{"programme.rules", "", r});
+      v.erase("by");
+      versions.push_back(v);
+    }
+    return versions.dump();
+  }
+  if (auto id = rest("pending/")) {
+    auto it = pending_.find(std::stoull(*id));
+    if (it == pending_.end()) return std::nullopt;
+    json req = ToJson(Entry{"payment.request", it->second.by, it->second.request});
+    return req.dump();
+  }
+  if (auto id = rest("beneficiary/")) {
+    auto it = beneficiaries_.find(*id);
+    if (it == beneficiaries_.end()) return std::nullopt;
+    return json{{"first_age", it->second.first_age}, {"tiers", it->second.tiers},
+                {"total", it->second.total}}
+        .dump();
+  }
+  if (auto id = rest("receipts/")) {
+    auto it = receipts_.find(*id);
+    if (it == receipts_.end()) return std::nullopt;
+    json issued = json::array();
+    for (const auto& [lo, hi] : it->second.issued) issued.push_back({lo, hi});
+    return json{{"issued", issued}, {"voided", it->second.voided}}.dump();
+  }
+  if (auto id = rest("reversed/")) {
+    auto it = reversed_.find(std::stoull(*id));
+    if (it == reversed_.end()) return std::nullopt;
+    return std::to_string(it->second);
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> Books::Snapshot() const {
+  std::set<std::string> keys;
+  for (const auto& [id, _] : accounts_) keys.insert(StrCat("account/", id));
+  for (const auto& [id, _] : funds_) keys.insert(StrCat("fund/", id));
+  for (const auto& [k, _] : balances_) keys.insert(StrCat("balance/", k.first, "/", k.second));
+  for (const auto& [id, _] : campaigns_) keys.insert(StrCat("campaign/", id));
+  for (const auto& [id, _] : programmes_) keys.insert(StrCat("programme/", id));
+  for (const auto& [i, _] : pending_) keys.insert(IndexKey("pending/", i));
+  for (const auto& [id, _] : beneficiaries_) keys.insert(StrCat("beneficiary/", id));
+  for (const auto& [id, _] : receipts_) keys.insert(StrCat("receipts/", id));
+  for (const auto& [i, _] : reversed_) keys.insert(IndexKey("reversed/", i));
+  std::map<std::string, std::string> out;
+  for (const std::string& k : keys) out[k] = *Record(k);
+  return out;
+}
+
+std::map<std::string, std::optional<std::string>> Books::TakeDirty() {
+  std::map<std::string, std::optional<std::string>> out;
+  for (const std::string& k : dirty_) out[k] = Record(k);
+  dirty_.clear();
+  return out;
+}
+
+absl::Status Books::Load(const std::map<std::string, std::string>& records) {
+  auto bad = [](const std::string& key) {
+    return absl::DataLossError(StrCat("derived state record \"", key,
+                                      "\" is damaged; rebuild the state from the entries"));
+  };
+  for (const auto& [key, value] : records) {
+    json v = json::parse(value, nullptr, false);
+    if (v.is_discarded()) return bad(key);
+    size_t slash = key.find('/');
+    std::string type = key.substr(0, slash), id = key.substr(slash + 1);
+    try {
+      if (type == "account") {
+        absl::StatusOr<Entry> e = ParseEntry("account.open", json{{"by", "state"}, {"id", id}, {"name", v["name"]}, {"type", v["type"]}});
+        if (!e.ok()) return bad(key);
+        accounts_[id] = std::get<AccountOpen>(e->body);
+      } else if (type == "fund") {
+        FundState f{FundOpen{id, v["name"], v["purpose"], v["restricted"]}};
+        f.net = v["net"];
+        f.reserved = v["reserved"];
+        f.voidable = v["voidable"];
+        funds_[id] = f;
+      } else if (type == "balance") {
+        size_t s2 = id.find('/');
+        balances_[{id.substr(0, s2), id.substr(s2 + 1)}] = v.get<int64_t>();
+      } else if (type == "campaign") {
+        json def = v["def"];
+        def["by"] = "state";
+        absl::StatusOr<Entry> e = ParseEntry("campaign.open", def);
+        if (!e.ok()) return bad(key);
+        CampaignState c{std::get<CampaignOpen>(e->body)};
+        c.raised = v["raised"];
+        c.gifts = v["gifts"];
+        c.online_unsettled = v["online_unsettled"];
+        c.matched = v["matched"];
+        c.clawed_back = v["clawed_back"];
+        c.settled_gifts = v["settled_gifts"];
+        c.settled_matching = v["settled_matching"];
+        campaigns_[id] = c;
+      } else if (type == "programme") {
+        for (json r : v) {
+          r["by"] = "state";
+          absl::StatusOr<Entry> e = ParseEntry("programme.rules", r);
+          if (!e.ok()) return bad(key);
+          programmes_[id].push_back(std::get<ProgrammeRules>(e->body));
+        }
+      } else if (type == "pending") {
+        absl::StatusOr<Entry> e = ParseEntry("payment.request", v);
+        if (!e.ok()) return bad(key);
+        pending_[std::stoull(id)] = PendingPayment{std::get<PaymentRequest>(e->body), e->by};
+      } else if (type == "beneficiary") {
+        BeneficiaryState b;
+        b.first_age = v["first_age"];
+        b.tiers = v["tiers"].get<std::set<std::string>>();
+        b.total = v["total"];
+        beneficiaries_[id] = b;
+      } else if (type == "receipts") {
+        ReceiptBook rb;
+        for (const json& r : v["issued"]) rb.issued[r[0].get<int64_t>()] = r[1].get<int64_t>();
+        rb.voided = v["voided"].get<std::set<int64_t>>();
+        receipts_[id] = rb;
+      } else if (type == "reversed") {
+        reversed_[std::stoull(id)] = v.get<uint64_t>();
+      } else {
+        return bad(key);
+      }
+    } catch (const std::exception&) {
+      return bad(key);
+    }
+  }
+  dirty_.clear();
+  return absl::OkStatus();
+}
+
+}  // namespace boai::books

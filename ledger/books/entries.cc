@@ -1,0 +1,448 @@
+#include "ledger/books/entries.h"
+
+#include <set>
+
+#include "ledger/strings.h"
+
+namespace boai::books {
+namespace {
+
+using nlohmann::json;
+
+// Reads typed fields from a JSON object, remembering the first problem. Every
+// field read is noted so that unknown fields can be refused afterwards.
+class Reader {
+ public:
+  Reader(std::string_view kind, const json& j) : kind_(kind), j_(j) {
+    if (!j.is_object()) Bad("", "the body is not a JSON object");
+  }
+
+  std::string Str(const char* f, bool required = true) {
+    seen_.insert(f);
+    if (!j_.is_object() || !j_.contains(f)) {
+      if (required) Bad(f, "is missing");
+      return "";
+    }
+    if (!j_[f].is_string()) {
+      Bad(f, "must be a string");
+      return "";
+    }
+    return j_[f].get<std::string>();
+  }
+  int64_t Int(const char* f, bool required = true) {
+    seen_.insert(f);
+    if (!j_.is_object() || !j_.contains(f)) {
+      if (required) Bad(f, "is missing");
+      return 0;
+    }
+    if (!j_[f].is_number_integer()) {
+      Bad(f, StrCat("must be an integer, got ", j_[f].dump()));
+      return 0;
+    }
+    return j_[f].get<int64_t>();
+  }
+  bool Bool(const char* f) {
+    seen_.insert(f);
+    if (!j_.is_object() || !j_.contains(f)) return false;
+    if (!j_[f].is_boolean()) Bad(f, "must be true or false");
+    return j_[f].is_boolean() && j_[f].get<bool>();
+  }
+  const json* Obj(const char* f, bool required = true) {
+    seen_.insert(f);
+    if (!j_.is_object() || !j_.contains(f)) {
+      if (required) Bad(f, "is missing");
+      return nullptr;
+    }
+    if (!j_[f].is_object() && !j_[f].is_array()) {
+      Bad(f, "must be an object or array");
+      return nullptr;
+    }
+    return &j_[f];
+  }
+  void Check(const absl::Status& s) {
+    if (!s.ok() && status_.ok()) status_ = s;
+  }
+  void Bad(std::string_view field, std::string_view why) {
+    if (!status_.ok()) return;
+    status_ = absl::InvalidArgumentError(
+        field.empty() ? StrCat(kind_, " entry: ", why)
+                      : StrCat(kind_, " entry: field \"", field, "\" ", why));
+  }
+  absl::Status Finish() {
+    if (status_.ok() && j_.is_object()) {
+      for (const auto& [k, v] : j_.items()) {
+        if (!seen_.count(k)) Bad(k, "is not a field of this kind of entry");
+      }
+    }
+    return status_;
+  }
+
+ private:
+  std::string kind_;
+  const json& j_;
+  std::set<std::string> seen_;
+  absl::Status status_;
+};
+
+std::vector<Posting> ReadPostings(Reader& r, std::string_view kind, const json* arr) {
+  std::vector<Posting> out;
+  if (arr == nullptr) return out;
+  if (!arr->is_array() || arr->empty()) {
+    r.Bad("postings", "must be a non-empty array");
+    return out;
+  }
+  for (const json& p : *arr) {
+    Reader pr(kind, p);
+    Posting post{pr.Str("account"), pr.Str("fund"), pr.Int("amount")};
+    if (post.amount == 0) pr.Bad("postings[].amount", "must not be 0");
+    r.Check(pr.Finish());
+    out.push_back(std::move(post));
+  }
+  return out;
+}
+
+
+absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
+  for (AccountType t : {AccountType::kAsset, AccountType::kLiability, AccountType::kNetAssets,
+                        AccountType::kIncome, AccountType::kExpense}) {
+    if (AccountTypeName(t) == s) return t;
+  }
+  return absl::InvalidArgumentError(StrCat(
+      "account type \"", s, "\" is not one of asset, liability, net_assets, income, expense"));
+}
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+json PostingsJson(const std::vector<Posting>& ps) {
+  json arr = json::array();
+  for (const Posting& p : ps) arr.push_back({{"account", p.account}, {"amount", p.amount}, {"fund", p.fund}});
+  return arr;
+}
+
+std::string_view AccountTypeName(AccountType t) {
+  switch (t) {
+    case AccountType::kAsset: return "asset";
+    case AccountType::kLiability: return "liability";
+    case AccountType::kNetAssets: return "net_assets";
+    case AccountType::kIncome: return "income";
+    case AccountType::kExpense: return "expense";
+  }
+  return "?";
+}
+
+absl::Status CheckDate(std::string_view field, std::string_view d) {
+  bool ok = d.size() == 10 && d[4] == '-' && d[7] == '-';
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) ok = ok && d.size() == 10 && d[i] >= '0' && d[i] <= '9';
+  if (ok) {
+    int month = (d[5] - '0') * 10 + (d[6] - '0');
+    int day = (d[8] - '0') * 10 + (d[9] - '0');
+    ok = month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        StrCat(field, " \"", d, "\" is not a date; write it as YYYY-MM-DD, e.g. 2019-09-09"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckId(std::string_view field, std::string_view id) {
+  bool ok = !id.empty() && id.size() <= 64;
+  for (char c : id) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.');
+  }
+  if (!ok) {
+    return absl::InvalidArgumentError(StrCat(
+        field, " \"", id, "\" must be 1-64 characters of letters, digits, '-', '_' and '.'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAmount(std::string_view field, int64_t amount) {
+  if (amount <= 0) {
+    return absl::InvalidArgumentError(
+        StrCat(field, " must be a positive number of fen (1 yuan = 100 fen), got ", amount));
+  }
+  return absl::OkStatus();
+}
+
+bool IsAccountingKind(std::string_view kind) { return kind.substr(0, 4) != "log."; }
+
+absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json) {
+  json j = json::parse(body_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::InvalidArgumentError(StrCat(kind, " entry: the body is not JSON"));
+  }
+  return ParseEntry(kind, j);
+}
+
+absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
+  Reader r(kind, j);
+  Entry e;
+  e.kind = std::string(kind);
+  e.by = r.Str("by");
+  r.Check(CheckId("by", e.by));
+  auto date = [&r]() {
+    std::string d = r.Str("date");
+    r.Check(CheckDate("date", d));
+    return d;
+  };
+  auto amount = [&r](const char* f) {
+    int64_t a = r.Int(f);
+    r.Check(CheckAmount(f, a));
+    return a;
+  };
+  auto id = [&r](const char* f, bool required = true) {
+    std::string v = r.Str(f, required);
+    if (required || !v.empty()) r.Check(CheckId(f, v));
+    return v;
+  };
+  auto postings = [&r, kind](bool required = true) {
+    return ReadPostings(r, kind, r.Obj("postings", required));
+  };
+
+  if (kind == "account.open") {
+    AccountOpen a{id("id"), r.Str("name")};
+    absl::StatusOr<AccountType> t = ParseAccountType(r.Str("type"));
+    if (t.ok()) a.type = *t; else r.Check(t.status());
+    e.body = a;
+  } else if (kind == "fund.open") {
+    e.body = FundOpen{id("id"), r.Str("name"), r.Str("purpose"), r.Bool("restricted")};
+  } else if (kind == "campaign.open") {
+    CampaignOpen c{id("id"), r.Str("name"), id("fund"), r.Str("platform"), r.Str("start"),
+                   r.Str("end"), amount("target")};
+    r.Check(CheckDate("start", c.start));
+    r.Check(CheckDate("end", c.end));
+    if (c.end < c.start) r.Bad("end", "is before start");
+    e.body = c;
+  } else if (kind == "programme.rules") {
+    ProgrammeRules p{id("programme"), r.Str("name"), id("fund"), r.Str("effective_from")};
+    r.Check(CheckDate("effective_from", p.effective_from));
+    p.version = r.Int("version");
+    p.age_min = r.Int("age_min");
+    p.age_max = r.Int("age_max");
+    p.max_total = amount("max_total");
+    if (p.version < 1) r.Bad("version", "must be 1 or more");
+    if (p.age_min < 0 || p.age_max < p.age_min) r.Bad("age_max", "must be >= age_min >= 0");
+    const json* tiers = r.Obj("tiers");
+    if (tiers != nullptr && (!tiers->is_array() || tiers->empty())) r.Bad("tiers", "must be a non-empty array");
+    if (tiers != nullptr && tiers->is_array()) {
+      for (const json& t : *tiers) {
+        Reader tr(kind, t);
+        Tier tier{tr.Str("id"), tr.Int("amount"), tr.Str("requires_tier", false),
+                  tr.Bool("requires_transplant")};
+        tr.Check(CheckId("tiers[].id", tier.id));
+        tr.Check(CheckAmount("tiers[].amount", tier.amount));
+        r.Check(tr.Finish());
+        p.tiers.push_back(tier);
+      }
+    }
+    e.body = p;
+  } else if (kind == "gift") {
+    Gift g;
+    g.date = date();
+    g.channel = r.Str("channel");
+    g.income = r.Str("income");
+    g.fund = id("fund");
+    g.campaign = id("campaign", false);
+    g.amount = amount("amount");
+    if (const json* d = r.Obj("donor")) {
+      Reader dr(kind, *d);
+      g.donor = Donor{dr.Str("display"), dr.Str("commitment")};
+      if (g.donor.display.empty()) dr.Bad("donor.display", "must be a masked name or 爱心人士");
+      if (!IsHex64(g.donor.commitment)) dr.Bad("donor.commitment", "must be 64 lowercase hex digits");
+      r.Check(dr.Finish());
+    }
+    if (const json* rc = r.Obj("receipt", false)) {
+      Reader rr(kind, *rc);
+      g.receipt_book = rr.Str("book");
+      g.receipt_number = rr.Int("number");
+      rr.Check(CheckId("receipt.book", g.receipt_book));
+      if (g.receipt_number <= 0) rr.Bad("receipt.number", "must be a positive number");
+      r.Check(rr.Finish());
+    }
+    g.no_receipt = r.Str("no_receipt", false);
+    if (g.receipt_book.empty() == g.no_receipt.empty()) {
+      r.Bad("receipt", "or no_receipt must be given, not both: a gift either has an official "
+                       "receipt number or a reason it has none");
+    }
+    if (!g.no_receipt.empty() && g.no_receipt != "anonymous" && g.no_receipt != "declined" &&
+        g.no_receipt != "not_a_donation") {
+      r.Bad("no_receipt", "must be \"anonymous\", \"declined\" or \"not_a_donation\" (grants)");
+    }
+    static const std::set<std::string> kChannels = {"cash", "bank", "online", "in_kind"};
+    if (!kChannels.count(g.channel)) r.Bad("channel", "must be cash, bank, online or in_kind");
+    if (g.income != "donation" && g.income != "grant") {
+      r.Bad("income", "must be \"donation\" or \"grant\" (government or higher-level Red Cross)");
+    }
+    if (const json* k = r.Obj("in_kind", false)) {
+      Reader kr(kind, *k);
+      InKind ik{kr.Str("description"), kr.Str("unit"), kr.Str("method"), kr.Int("quantity"),
+                kr.Str("evidence_sha256")};
+      if (ik.method != "document" && ik.method != "fair_value") {
+        kr.Bad("in_kind.method", "must be \"document\" (value on the donor's document) or \"fair_value\"");
+      }
+      if (ik.quantity <= 0) kr.Bad("in_kind.quantity", "must be positive");
+      if (!IsHex64(ik.evidence_sha256)) kr.Bad("in_kind.evidence_sha256", "must be 64 lowercase hex digits");
+      r.Check(kr.Finish());
+      g.in_kind = ik;
+    }
+    if ((g.channel == "in_kind") != g.in_kind.has_value()) {
+      r.Bad("in_kind", "is required exactly when channel is in_kind");
+    }
+    g.postings = postings();
+    e.body = g;
+  } else if (kind == "match") {
+    e.body = Match{date(), id("campaign"), r.Str("platform_ref"), amount("amount"), postings()};
+  } else if (kind == "match.clawback") {
+    e.body = Clawback{date(), id("campaign"), r.Str("reason"), amount("amount"), postings()};
+  } else if (kind == "settlement") {
+    Settlement s{date(), id("campaign"), r.Str("file_sha256"), r.Int("gifts"), r.Int("matching"),
+                 {}};
+    if (!IsHex64(s.file_sha256)) r.Bad("file_sha256", "must be 64 lowercase hex digits");
+    if (s.gifts < 0 || s.matching < 0 || s.gifts + s.matching <= 0) {
+      r.Bad("gifts", "and matching must be >= 0 with a positive total");
+    }
+    s.postings = postings();
+    e.body = s;
+  } else if (kind == "payment.request") {
+    PaymentRequest p{date(), id("fund"), r.Str("purpose"), r.Str("payee"), r.Str("expires"),
+                     r.Str("method"), amount("amount"), std::nullopt};
+    if (p.method != "bank" && p.method != "cash" && p.method != "goods") {
+      r.Bad("method", "must be \"bank\", \"cash\" or \"goods\"");
+    }
+    r.Check(CheckDate("expires", p.expires));
+    if (p.payee.empty()) r.Bad("payee", "must name the payee by pseudonym");
+    if (const json* g = r.Obj("grant", false)) {
+      Reader gr(kind, *g);
+      Grant grant{gr.Str("programme"), gr.Str("beneficiary"), gr.Str("tier"), gr.Int("age"),
+                  gr.Bool("transplant")};
+      gr.Check(CheckId("grant.programme", grant.programme));
+      gr.Check(CheckId("grant.beneficiary", grant.beneficiary));
+      gr.Check(CheckId("grant.tier", grant.tier));
+      if (grant.age < 0 || grant.age > 150) gr.Bad("grant.age", "must be an age in years");
+      r.Check(gr.Finish());
+      p.grant = grant;
+    }
+    e.body = p;
+  } else if (kind == "payment.approve" || kind == "payment.reject" || kind == "payment.expire") {
+    PaymentDecision d{date(), r.Str("reason", kind == "payment.reject"),
+                      static_cast<uint64_t>(r.Int("request")), {}};
+    if (kind == "payment.approve") d.postings = postings();
+    e.body = d;
+  } else if (kind == "reversal") {
+    Reversal v{date(), r.Str("reason"), static_cast<uint64_t>(r.Int("reverses")), postings()};
+    if (v.reason.empty()) r.Bad("reason", "must say why the entry is corrected");
+    e.body = v;
+  } else if (kind == "receipt.void") {
+    ReceiptVoid v{date(), id("book"), r.Str("reason"), r.Int("number")};
+    if (v.number <= 0) r.Bad("number", "must be a positive number");
+    e.body = v;
+  } else if (kind == "fund.release") {
+    e.body = Release{date(), id("from"), id("to"), r.Str("reason"), amount("amount"), postings()};
+  } else {
+    return absl::InvalidArgumentError(StrCat("unknown entry kind \"", kind, "\""));
+  }
+  absl::Status s = r.Finish();
+  if (!s.ok()) return s;
+  return e;
+}
+
+nlohmann::json ToJson(const Entry& e) {
+  json j = {{"by", e.by}};
+  std::visit(
+      [&j](const auto& b) {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, AccountOpen>) {
+          j.update({{"id", b.id}, {"name", b.name}, {"type", AccountTypeName(b.type)}});
+        } else if constexpr (std::is_same_v<T, FundOpen>) {
+          j.update({{"id", b.id}, {"name", b.name}, {"purpose", b.purpose}, {"restricted", b.restricted}});
+        } else if constexpr (std::is_same_v<T, CampaignOpen>) {
+          j.update({{"id", b.id}, {"name", b.name}, {"fund", b.fund}, {"platform", b.platform},
+                    {"start", b.start}, {"end", b.end}, {"target", b.target}});
+        } else if constexpr (std::is_same_v<T, ProgrammeRules>) {
+          json tiers = json::array();
+          for (const Tier& t : b.tiers) {
+            json tj = {{"id", t.id}, {"amount", t.amount}};
+            if (!t.requires_tier.empty()) tj["requires_tier"] = t.requires_tier;
+            if (t.requires_transplant) tj["requires_transplant"] = true;
+            tiers.push_back(tj);
+          }
+          j.update({{"programme", b.programme}, {"name", b.name}, {"fund", b.fund},
+                    {"effective_from", b.effective_from}, {"version", b.version},
+                    {"age_min", b.age_min}, {"age_max", b.age_max}, {"max_total", b.max_total},
+                    {"tiers", tiers}});
+        } else if constexpr (std::is_same_v<T, Gift>) {
+          j.update({{"date", b.date}, {"channel", b.channel}, {"income", b.income},
+                    {"fund", b.fund}, {"amount", b.amount},
+                    {"donor", {{"display", b.donor.display}, {"commitment", b.donor.commitment}}},
+                    {"postings", PostingsJson(b.postings)}});
+          if (!b.campaign.empty()) j["campaign"] = b.campaign;
+          if (!b.receipt_book.empty()) {
+            j["receipt"] = {{"book", b.receipt_book}, {"number", b.receipt_number}};
+          } else {
+            j["no_receipt"] = b.no_receipt;
+          }
+          if (b.in_kind.has_value()) {
+            j["in_kind"] = {{"description", b.in_kind->description}, {"unit", b.in_kind->unit},
+                            {"method", b.in_kind->method}, {"quantity", b.in_kind->quantity},
+                            {"evidence_sha256", b.in_kind->evidence_sha256}};
+          }
+        } else if constexpr (std::is_same_v<T, Match>) {
+          j.update({{"date", b.date}, {"campaign", b.campaign}, {"platform_ref", b.platform_ref},
+                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+        } else if constexpr (std::is_same_v<T, Clawback>) {
+          j.update({{"date", b.date}, {"campaign", b.campaign}, {"reason", b.reason},
+                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+        } else if constexpr (std::is_same_v<T, Settlement>) {
+          j.update({{"date", b.date}, {"campaign", b.campaign}, {"file_sha256", b.file_sha256},
+                    {"gifts", b.gifts}, {"matching", b.matching},
+                    {"postings", PostingsJson(b.postings)}});
+        } else if constexpr (std::is_same_v<T, PaymentRequest>) {
+          j.update({{"date", b.date}, {"fund", b.fund}, {"purpose", b.purpose},
+                    {"payee", b.payee}, {"expires", b.expires}, {"method", b.method},
+                    {"amount", b.amount}});
+          if (b.grant.has_value()) {
+            j["grant"] = {{"programme", b.grant->programme}, {"beneficiary", b.grant->beneficiary},
+                          {"tier", b.grant->tier}, {"age", b.grant->age},
+                          {"transplant", b.grant->transplant}};
+          }
+        } else if constexpr (std::is_same_v<T, PaymentDecision>) {
+          j.update({{"date", b.date}, {"request", b.request}});
+          if (!b.reason.empty()) j["reason"] = b.reason;
+          if (!b.postings.empty()) j["postings"] = PostingsJson(b.postings);
+        } else if constexpr (std::is_same_v<T, Reversal>) {
+          j.update({{"date", b.date}, {"reason", b.reason}, {"reverses", b.reverses},
+                    {"postings", PostingsJson(b.postings)}});
+        } else if constexpr (std::is_same_v<T, ReceiptVoid>) {
+          j.update({{"date", b.date}, {"book", b.book}, {"number", b.number}, {"reason", b.reason}});
+        } else if constexpr (std::is_same_v<T, Release>) {
+          j.update({{"date", b.date}, {"from", b.from}, {"to", b.to}, {"reason", b.reason},
+                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+        }
+      },
+      e.body);
+  return j;
+}
+
+const std::vector<Posting>* PostingsOf(const Entry& e) {
+  return std::visit(
+      [](const auto& b) -> const std::vector<Posting>* {
+        if constexpr (requires { b.postings; }) {
+          return b.postings.empty() ? nullptr : &b.postings;
+        } else {
+          return nullptr;
+        }
+      },
+      e.body);
+}
+
+}  // namespace boai::books
