@@ -327,8 +327,12 @@ absl::StatusOr<VerifyReport> VerifyLedger(const std::string& dir, const VerifyOp
   so.read_only = true;
   absl::StatusOr<std::unique_ptr<Storage>> st = Storage::Open(DatabasePath(dir), so);
   if (!st.ok()) return st.status();
+  return VerifyLedger(**st, options);
+}
+
+VerifyReport VerifyLedger(const Storage& storage, const VerifyOptions& options) {
   VerifyReport report;
-  Verifier(**st, options, &report).Run();
+  Verifier(storage, options, &report).Run();
   return report;
 }
 

@@ -57,6 +57,9 @@ struct VerifyReport {
 // could not run at all (no database there, an unreadable --vkey); problems in the
 // data are findings in the report.
 absl::StatusOr<VerifyReport> VerifyLedger(const std::string& dir, const VerifyOptions& options);
+// The same over an already open (read-only) database.
+class Storage;
+VerifyReport VerifyLedger(const Storage& storage, const VerifyOptions& options);
 
 }  // namespace boai::ledger
 

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "ledger/books/replay.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
@@ -95,8 +96,25 @@ std::string CheckSavedCheckpoint(const std::string& path, const ledger::Ledger& 
   return "";
 }
 
+std::string Yuan(int64_t fen) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "%s%s.%02lld", fen < 0 ? "-" : "",
+                Thousands(static_cast<uint64_t>(fen < 0 ? -fen : fen) / 100).c_str(),
+                static_cast<long long>((fen < 0 ? -fen : fen) % 100));
+  return buf;
+}
+
+std::string Ranges(const std::vector<std::pair<int64_t, int64_t>>& ranges) {
+  std::string out;
+  for (const auto& [lo, hi] : ranges) {
+    if (!out.empty()) out += ", ";
+    out += lo == hi ? std::to_string(lo) : StrCat(lo, "-", hi);
+  }
+  return out;
+}
+
 int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
-           const std::string& vkey_arg, bool json, bool no_tree) {
+           const std::string& vkey_arg, bool json, bool no_tree, bool no_books) {
   std::string vkey = vkey_arg;
   if (!vkey.empty() && vkey.find('+') == std::string::npos) {  // a file holding the key
     absl::StatusOr<std::string> k = ReadFile(vkey);
@@ -116,9 +134,25 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
       }
     };
   }
-  absl::StatusOr<ledger::VerifyReport> report = ledger::VerifyLedger(dir, options);
+  ledger::StorageOptions so;
+  so.read_only = true;
+  absl::StatusOr<std::unique_ptr<ledger::Storage>> storage =
+      ledger::Storage::Open(ledger::DatabasePath(dir), so);
+  if (!storage.ok()) return Error(storage.status());
+  std::optional<books::Replay> replay;
+  if (!no_books) {
+    replay.emplace(storage->get());
+    options.on_leaf = [&replay](const ledger::DecodedLeaf& leaf, std::string_view bytes) {
+      return replay->OnLeaf(leaf, bytes);
+    };
+  }
+  absl::StatusOr<ledger::VerifyReport> report = ledger::VerifyLedger(**storage, options);
   if (tty) std::fprintf(stderr, "\r\033[K");
-  if (!report.ok()) return Error(report.status());
+  if (report->ok() && replay.has_value()) {
+    if (std::optional<std::string> diff = replay->CompareState(**storage)) {
+      report->finding = ledger::Finding{std::nullopt, "derived-state", *diff};
+    }
+  }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -153,6 +187,25 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
       saved_json.push_back({{"file", path}, {"consistent", problem.empty()}});
     }
     out["saved_checkpoints"] = saved_json;
+    if (replay.has_value()) {
+      const books::Books& b = replay->books();
+      nlohmann::json funds = nlohmann::json::object();
+      for (const auto& [id, f] : b.funds()) {
+        funds[id] = {{"name", f.def.name}, {"restricted", f.def.restricted}, {"net", f.net},
+                     {"reserved", f.reserved}, {"voidable", f.voidable}, {"available", f.Available()}};
+      }
+      nlohmann::json receipts = nlohmann::json::object();
+      for (const auto& [book, r] : b.receipts()) {
+        nlohmann::json gaps = nlohmann::json::array();
+        for (const auto& [lo, hi] : r.Gaps()) gaps.push_back({lo, hi});
+        receipts[book] = {{"voided", r.voided}, {"gaps", gaps}};
+      }
+      out["books"] = {{"accounting_entries", replay->accounting_entries()},
+                      {"funds", funds},
+                      {"pending_payments", b.pending().size()},
+                      {"reversals", b.reversed().size()},
+                      {"receipts", receipts}};
+    }
     if (report->finding.has_value()) {
       const ledger::Finding& f = *report->finding;
       out["finding"] = {{"check", f.check}, {"detail", f.detail}};
@@ -174,6 +227,26 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
             << "checkpoints " << Thousands(report->checkpoints) << " signatures and roots checked\n"
             << "tree nodes  " << Thousands(report->tree_nodes) << " compared\n";
   if (report->ok()) std::cout << "root        " << ledger::HashToBase64(report->root) << "\n";
+  if (replay.has_value() && report->ok()) {
+    const books::Books& b = replay->books();
+    std::cout << "books       " << Thousands(replay->accounting_entries())
+              << " accounting entries replayed under the rules; derived state matches\n";
+    std::printf("\n  %-24s %10s %16s %14s %14s %16s\n", "fund", "restricted", "net assets",
+                "reserved", "voidable", "available");
+    for (const auto& [id, f] : b.funds()) {
+      std::printf("  %-24s %10s %16s %14s %14s %16s\n", id.c_str(), f.def.restricted ? "yes" : "no",
+                  Yuan(f.net).c_str(), Yuan(f.reserved).c_str(), Yuan(f.voidable).c_str(),
+                  Yuan(f.Available()).c_str());
+    }
+    for (const auto& [book, r] : b.receipts()) {
+      std::string voided;
+      for (int64_t v : r.voided) voided += (voided.empty() ? "" : ", ") + std::to_string(v);
+      std::cout << "\n  receipt book " << book << ": voided " << (voided.empty() ? "none" : voided)
+                << "; gaps " << (r.Gaps().empty() ? "none" : Ranges(r.Gaps())) << "\n";
+    }
+    std::cout << "  pending payment requests: " << b.pending().size()
+              << "; reversals: " << b.reversed().size() << "\n\n";
+  }
   for (const auto& [path, problem] : saved) {
     if (problem.empty()) std::cout << "consistent  with " << path << "\n";
   }
@@ -252,13 +325,14 @@ int Main(int argc, char** argv) {
   add_data(verify);
   std::vector<std::string> checkpoints;
   std::string vkey;
-  bool json = false, no_tree = false;
+  bool json = false, no_tree = false, no_books = false;
   verify->add_option("--checkpoint", checkpoints,
                      "a checkpoint saved earlier: check the ledger is consistent with it (repeatable)")
       ->check(CLI::ExistingFile);
   verify->add_option("--vkey", vkey, "trusted verifier key (name+id+key) or a file holding it");
   verify->add_flag("--json", json, "print a JSON report");
   verify->add_flag("--no-tree", no_tree, "skip comparing stored tree nodes (faster)");
+  verify->add_flag("--no-books", no_books, "check the chain only, not the accounting rules");
 
   CLI::App* checkpoint = app.add_subcommand("checkpoint", "print the latest signed checkpoint");
   add_data(checkpoint);
@@ -291,7 +365,7 @@ int Main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
-  if (*verify) return Verify(dir, checkpoints, vkey, json, no_tree);
+  if (*verify) return Verify(dir, checkpoints, vkey, json, no_tree, no_books);
   if (*checkpoint) return PrintCheckpoint(dir, cp_size);
   if (*vkey_cmd) return PrintVkey(dir);
   if (*prove) return Prove(dir, index);

@@ -434,7 +434,7 @@ absl::StatusOr<std::optional<Person>> FindByTag(const Reader& r, std::string_vie
 }
 
 // Drops deleted key material from RocksDB's files: flushes every memtable (so the
-// write-ahead log holding the old key can be retired) and compacts `ranges` (each
+// write-ahead log holding the old key can be retired) and compacts `keys` (each
 // a single key; an empty key means the whole column family) down to the last
 // level, where deleted and overwritten values are discarded.
 absl::Status Purge(ledger::Storage* storage, const std::vector<std::pair<Cf, std::string>>& keys) {

@@ -13,6 +13,9 @@
 #include "ledger/books/personal.h"
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
 #include "ledger/verify.h"
 
 namespace boai::books {
@@ -134,6 +137,36 @@ TEST_F(DemoTest, Reproduces2019Figures) {
   EXPECT_EQ(hook_->Read([](const Books& b) { return b.Snapshot(); }), before);
   ledger::VerifyReport report = *ledger::VerifyLedger(dir_.string(), {});
   EXPECT_TRUE(report.ok()) << report.finding->detail;
+}
+
+TEST_F(DemoTest, ErasingAPersonKeepsEveryProofValid) {
+  std::ostringstream log;
+  ASSERT_TRUE(LoadDemo(*clerk_, *people_, log).ok()) << log.str();
+  // 张伟 gave HB2019-0001; find him and erase him.
+  PersonalData zhang{"张伟", "13800000001", "410000198001010011", "", ""};
+  auto person = people_->Find(zhang);
+  ASSERT_TRUE(person.ok() && person->has_value());
+  uint64_t gift = **ledger_->FindByKey("HB2019-0001");
+  std::string leaf = *ledger_->LeafAt(gift);
+  EXPECT_NE(leaf.find((*person)->commitment), std::string::npos);  // the leaf holds only this
+  EXPECT_EQ(leaf.find("张伟"), std::string::npos);
+  ASSERT_TRUE(people_->Erase((*person)->id).ok());
+  EXPECT_EQ(people_->Get((*person)->id).status().code(), absl::StatusCode::kNotFound);
+
+  // The gift's inclusion proof, the chain and the books all still verify.
+  auto proof = ledger_->InclusionProof(gift, ledger_->Size());
+  ASSERT_TRUE(proof.ok());
+  auto note = ledger::ParseNote(ledger_->LatestCheckpoint());
+  auto cp = ledger::ParseCheckpointBody(note->text);
+  EXPECT_TRUE(ledger::VerifyInclusion(ledger::LeafHash(*ledger_->LeafAt(gift)), gift, cp->size, *proof,
+                                      cp->root)
+                  .ok());
+  Close();
+  auto report = ledger::VerifyLedger(dir_.string(), {});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->finding->detail;
+  Open();
+  EXPECT_EQ(people_->Find(zhang)->has_value(), false);
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+#include "ledger/books/replay.h"
+
+#include "ledger/books/books_hook.h"
+#include "ledger/canonical_json.h"
+#include "ledger/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace boai::books {
+
+Replay::Replay(const ledger::Storage* storage) : books_(StorageLeafReader(storage)) {}
+
+absl::Status Replay::OnLeaf(const ledger::DecodedLeaf& leaf, std::string_view bytes) {
+  const std::string& kind = leaf.header.kind;
+  if (!IsAccountingKind(kind)) return absl::OkStatus();
+  nlohmann::json body = nlohmann::json::parse(leaf.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return absl::InvalidArgumentError("the body is not JSON");
+  absl::StatusOr<std::string> canonical = ledger::EncodeCanonicalJson(body);
+  if (!canonical.ok() || *canonical != leaf.body) {
+    return absl::InvalidArgumentError(
+        "the body is not in canonical form (key order, spacing, escaping, duplicate keys or "
+        "non-integer numbers): readers could disagree on what it says");
+  }
+  absl::StatusOr<Entry> entry = ParseEntry(kind, body);
+  if (!entry.ok()) return entry.status();
+  absl::Status s = books_.Apply(*entry, leaf.header.index, leaf.header.time_ms);
+  books_.TakeDirty();  // the replay keeps no record of changes
+  if (!s.ok()) return s;
+  ++entries_;
+  return absl::OkStatus();
+}
+
+std::optional<std::string> Replay::CompareState(const ledger::Storage& storage) const {
+  absl::StatusOr<std::map<std::string, std::string>> stored = ReadStateRecords(storage);
+  if (!stored.ok()) return std::string(ToStd(stored.status().message()));
+  std::map<std::string, std::string> replayed = books_.Snapshot();
+  auto s = stored->begin();
+  auto r = replayed.begin();
+  while (s != stored->end() || r != replayed.end()) {
+    if (r == replayed.end() || (s != stored->end() && s->first < r->first)) {
+      return StrCat("the database holds derived record \"", s->first,
+                    "\" that the entries do not give");
+    }
+    if (s == stored->end() || r->first < s->first) {
+      return StrCat("derived record \"", r->first, "\" is missing from the database (the entries give ",
+                    r->second, ")");
+    }
+    if (s->second != r->second) {
+      return StrCat("derived record \"", s->first, "\" is ", s->second,
+                    " in the database but the entries give ", r->second);
+    }
+    ++s;
+    ++r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace boai::books

@@ -1,0 +1,41 @@
+// The auditor's replay of the books from the leaves alone. Plugged into
+// ledger::VerifyLedger through VerifyOptions::on_leaf, it parses every accounting
+// entry (refusing bodies that are not in canonical form), applies it under the
+// same rules the writer enforces, and afterwards compares the derived state the
+// database holds with the state the replay computed.
+#ifndef BOAI_LEDGER_BOOKS_REPLAY_H_
+#define BOAI_LEDGER_BOOKS_REPLAY_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "ledger/books/books.h"
+#include "ledger/leaf.h"
+#include "ledger/storage.h"
+
+namespace boai::books {
+
+class Replay {
+ public:
+  // `storage` is read for reversals (earlier leaves, already verified). Not owned.
+  explicit Replay(const ledger::Storage* storage);
+
+  // Applies one leaf; an error says which rule it breaks. For VerifyOptions::on_leaf.
+  absl::Status OnLeaf(const ledger::DecodedLeaf& leaf, std::string_view bytes);
+
+  // After the last leaf: the first record where the database's derived state
+  // differs from the replay (missing, extra or different), or nullopt if equal.
+  std::optional<std::string> CompareState(const ledger::Storage& storage) const;
+
+  const Books& books() const { return books_; }
+  uint64_t accounting_entries() const { return entries_; }
+
+ private:
+  Books books_;
+  uint64_t entries_ = 0;
+};
+
+}  // namespace boai::books
+
+#endif  // BOAI_LEDGER_BOOKS_REPLAY_H_
