@@ -61,6 +61,12 @@ LeafDecoder::LeafDecoder() : impl_(new Impl) {}
 LeafDecoder::~LeafDecoder() { delete impl_; }
 
 absl::StatusOr<DecodedLeaf> LeafDecoder::Decode(std::string_view bytes) {
+  absl::StatusOr<LeafView> view = DecodeView(bytes);
+  if (!view.ok()) return view.status();
+  return DecodedLeaf{std::move(view->header), std::string(view->body)};
+}
+
+absl::StatusOr<LeafView> LeafDecoder::DecodeView(std::string_view bytes) {
   auto bad = [](std::string_view why) {
     return absl::InvalidArgumentError(StrCat("malformed leaf: ", why));
   };
@@ -84,7 +90,7 @@ absl::StatusOr<DecodedLeaf> LeafDecoder::Decode(std::string_view bytes) {
   // The fields must come exactly in this order: canonical form sorts them.
   static constexpr std::string_view kFields[] = {"body", "index", "key", "kind",
                                                  "prev", "time_ms", "v"};
-  DecodedLeaf out;
+  LeafView out;
   size_t n = 0;
   uint64_t version = 0;
   for (auto field : obj) {
@@ -109,7 +115,7 @@ absl::StatusOr<DecodedLeaf> LeafDecoder::Decode(std::string_view bytes) {
         err = value.get_object().get(body);
         if (!err) err = body.raw_json().get(raw);
         if (err) return bad("body is not a JSON object");
-        out.body = std::string(raw);
+        out.body = bytes.substr(raw.data() - buf.data(), raw.size());  // same offset in `bytes`
         break;
       }
       case 1:

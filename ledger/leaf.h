@@ -48,6 +48,13 @@ struct DecodedLeaf {
   std::string body;
 };
 
+// The same without copying the body: `body` points into the bytes that were
+// decoded and is valid as long as they are.
+struct LeafView {
+  LeafHeader header;
+  std::string_view body;
+};
+
 // Decodes a leaf without trusting it. InvalidArgument says what is wrong: not JSON,
 // an unknown version, fields missing, out of order or of the wrong type. Decoding
 // does not check canonical form of the body (see DecodeLeafStrict).
@@ -57,6 +64,7 @@ class LeafDecoder {
   LeafDecoder();
   ~LeafDecoder();
   absl::StatusOr<DecodedLeaf> Decode(std::string_view bytes);
+  absl::StatusOr<LeafView> DecodeView(std::string_view bytes);
 
  private:
   struct Impl;

@@ -23,20 +23,27 @@ constexpr size_t kChunkLeaves = 2048;
 constexpr size_t kChunksInFlight = 3;
 
 struct Chunk {
-  uint64_t first = 0;              // index of leaves[0]
-  std::vector<std::string> leaves;
-  std::vector<Hash> hashes;        // RFC 9162 leaf hashes
-  std::vector<absl::StatusOr<DecodedLeaf>> decoded;
+  uint64_t first = 0;             // index of the first leaf
+  std::string arena;              // the chunk's leaves, back to back
+  std::vector<size_t> ends;       // where each leaf ends in `arena`
+  std::vector<Hash> hashes;       // RFC 9162 leaf hashes
+  std::vector<absl::StatusOr<LeafView>> decoded;  // views into `arena`
+
+  size_t size() const { return ends.size(); }
+  std::string_view leaf(size_t i) const {
+    size_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(arena).substr(begin, ends[i] - begin);
+  }
 };
 
 void DecodeAndHash(Chunk& c) {
   thread_local LeafDecoder decoder;
-  c.hashes.resize(c.leaves.size());
+  c.hashes.resize(c.size());
   c.decoded.clear();
-  c.decoded.reserve(c.leaves.size());
-  for (size_t i = 0; i < c.leaves.size(); ++i) {
-    c.hashes[i] = LeafHash(c.leaves[i]);
-    c.decoded.push_back(decoder.Decode(c.leaves[i]));
+  c.decoded.reserve(c.size());
+  for (size_t i = 0; i < c.size(); ++i) {
+    c.hashes[i] = LeafHash(c.leaf(i));
+    c.decoded.push_back(decoder.DecodeView(c.leaf(i)));
   }
 }
 
@@ -55,8 +62,8 @@ class Verifier {
   }
   bool LoadKey();
   bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
-                 const absl::StatusOr<DecodedLeaf>& leaf);
-  bool CheckGenesis(const DecodedLeaf& leaf);
+                 const absl::StatusOr<LeafView>& leaf);
+  bool CheckGenesis(const LeafView& leaf);
   bool CheckTreeRow(uint64_t i, std::string_view computed);
   bool CheckCheckpointsUpTo(uint64_t size);
   bool CheckCheckpoint(uint64_t size, std::string_view note_text);
@@ -95,7 +102,7 @@ bool Verifier::LoadKey() {
   return true;
 }
 
-bool Verifier::CheckGenesis(const DecodedLeaf& leaf) {
+bool Verifier::CheckGenesis(const LeafView& leaf) {
   if (leaf.header.kind != "log.genesis") {
     return Fail(0, "genesis", StrCat("entry 0 has kind \"", leaf.header.kind,
                                            "\", expected \"log.genesis\""));
@@ -176,7 +183,7 @@ bool Verifier::CheckCheckpointsUpTo(uint64_t size) {
 }
 
 bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
-                         const absl::StatusOr<DecodedLeaf>& leaf) {
+                         const absl::StatusOr<LeafView>& leaf) {
   if (!leaf.ok()) return Fail(i, "decode", std::string(leaf.status().message()));
   const LeafHeader& h = leaf->header;
   if (h.index != i) {
@@ -264,7 +271,8 @@ bool Verifier::Run() {
   auto read_chunk = [&]() -> std::unique_ptr<Chunk> {
     auto c = std::make_unique<Chunk>();
     c->first = next_index;
-    while (it->Valid() && c->leaves.size() < kChunkLeaves && !read_problem.has_value()) {
+    c->arena.reserve(kChunkLeaves * 512);
+    while (it->Valid() && c->size() < kChunkLeaves && !read_problem.has_value()) {
       rocksdb::Slice k = it->key();
       if (k.size() != 8) {
         read_problem = Finding{next_index, "entry-key", "an entry key is not 8 bytes"};
@@ -277,7 +285,9 @@ bool Verifier::Run() {
                                       " is missing; the next stored entry is ", stored)};
         break;
       }
-      c->leaves.push_back(it->value().ToString());
+      rocksdb::Slice v = it->value();
+      c->arena.append(v.data(), v.size());
+      c->ends.push_back(c->arena.size());
       ++next_index;
       it->Next();
     }
@@ -287,7 +297,7 @@ bool Verifier::Run() {
   std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> in_flight;
   auto submit = [&] {
     std::unique_ptr<Chunk> c = read_chunk();
-    if (c->leaves.empty()) return false;
+    if (c->size() == 0) return false;
     Chunk* raw = c.get();
     in_flight.emplace_back(std::move(c), std::async(std::launch::async, [raw] { DecodeAndHash(*raw); }));
     return true;
@@ -299,13 +309,13 @@ bool Verifier::Run() {
     in_flight.pop_front();
     done.wait();
     submit();  // keep the workers busy while this chunk is checked
-    for (size_t j = 0; j < chunk->leaves.size(); ++j) {
-      if (!CheckLeaf(chunk->first + j, chunk->leaves[j], chunk->hashes[j], chunk->decoded[j])) {
+    for (size_t j = 0; j < chunk->size(); ++j) {
+      if (!CheckLeaf(chunk->first + j, chunk->leaf(j), chunk->hashes[j], chunk->decoded[j])) {
         for (auto& f : in_flight) f.second.wait();
         return false;
       }
     }
-    if (options_.progress) options_.progress(chunk->first + chunk->leaves.size(), total);
+    if (options_.progress) options_.progress(chunk->first + chunk->size(), total);
   }
   if (read_problem.has_value()) {
     report_.finding = read_problem;

@@ -30,7 +30,7 @@ struct VerifyOptions {
   std::function<void(uint64_t, uint64_t)> progress;
   // Called for each leaf that passed the chain checks, in order. A non-OK status
   // becomes a finding at that index (the accounting replay plugs in here).
-  std::function<absl::Status(const DecodedLeaf&, std::string_view bytes)> on_leaf;
+  std::function<absl::Status(const LeafView&, std::string_view bytes)> on_leaf;
 };
 
 // The first problem found. Verification stops there: what follows a break is noise.

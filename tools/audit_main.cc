@@ -142,7 +142,7 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
   std::optional<books::Replay> replay;
   if (!no_books) {
     replay.emplace(storage->get());
-    options.on_leaf = [&replay](const ledger::DecodedLeaf& leaf, std::string_view bytes) {
+    options.on_leaf = [&replay](const ledger::LeafView& leaf, std::string_view bytes) {
       return replay->OnLeaf(leaf, bytes);
     };
   }

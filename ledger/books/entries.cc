@@ -142,9 +142,13 @@ absl::Status CheckDate(std::string_view field, std::string_view d) {
   bool ok = d.size() == 10 && d[4] == '-' && d[7] == '-';
   for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) ok = ok && d.size() == 10 && d[i] >= '0' && d[i] <= '9';
   if (ok) {
+    int year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
     int month = (d[5] - '0') * 10 + (d[6] - '0');
     int day = (d[8] - '0') * 10 + (d[9] - '0');
-    ok = month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    ok = month >= 1 && month <= 12 && day >= 1 &&
+         day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
   }
   if (!ok) {
     return absl::InvalidArgumentError(
@@ -388,9 +392,10 @@ nlohmann::json ToJson(const Entry& e) {
           if (!b.campaign.empty()) j["campaign"] = b.campaign;
           if (!b.receipt_book.empty()) {
             j["receipt"] = {{"book", b.receipt_book}, {"number", b.receipt_number}};
-          } else {
-            j["no_receipt"] = b.no_receipt;
           }
+          // Both when both are set, so that ParseEntry refuses the gift instead of
+          // the no_receipt reason being silently dropped.
+          if (b.receipt_book.empty() || !b.no_receipt.empty()) j["no_receipt"] = b.no_receipt;
           if (b.in_kind.has_value()) {
             j["in_kind"] = {{"description", b.in_kind->description}, {"unit", b.in_kind->unit},
                             {"method", b.in_kind->method}, {"quantity", b.in_kind->quantity},

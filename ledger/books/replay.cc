@@ -9,7 +9,7 @@ namespace boai::books {
 
 Replay::Replay(const ledger::Storage* storage) : books_(StorageLeafReader(storage)) {}
 
-absl::Status Replay::OnLeaf(const ledger::DecodedLeaf& leaf, std::string_view bytes) {
+absl::Status Replay::OnLeaf(const ledger::LeafView& leaf, std::string_view bytes) {
   const std::string& kind = leaf.header.kind;
   if (!IsAccountingKind(kind)) return absl::OkStatus();
   nlohmann::json body = nlohmann::json::parse(leaf.body, nullptr, /*allow_exceptions=*/false);
@@ -20,7 +20,7 @@ absl::Status Replay::OnLeaf(const ledger::DecodedLeaf& leaf, std::string_view by
         "the body is not in canonical form (key order, spacing, escaping, duplicate keys or "
         "non-integer numbers): readers could disagree on what it says");
   }
-  absl::StatusOr<Entry> entry = ParseEntry(kind, body);
+  absl::StatusOr<Entry> entry = ParseEntry(kind, body);  // from the parsed JSON
   if (!entry.ok()) return entry.status();
   absl::Status s = books_.Apply(*entry, leaf.header.index, leaf.header.time_ms);
   books_.TakeDirty();  // the replay keeps no record of changes

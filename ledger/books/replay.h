@@ -22,7 +22,7 @@ class Replay {
   explicit Replay(const ledger::Storage* storage);
 
   // Applies one leaf; an error says which rule it breaks. For VerifyOptions::on_leaf.
-  absl::Status OnLeaf(const ledger::DecodedLeaf& leaf, std::string_view bytes);
+  absl::Status OnLeaf(const ledger::LeafView& leaf, std::string_view bytes);
 
   // After the last leaf: the first record where the database's derived state
   // differs from the replay (missing, extra or different), or nullopt if equal.

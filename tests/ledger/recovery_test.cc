@@ -314,7 +314,7 @@ TEST_F(VerifyDamaged, IntactLedgerIsOk) {
   uint64_t leaves_seen = 0;
   VerifyOptions o;
   o.progress = [&](uint64_t done, uint64_t total) { progress.emplace_back(done, total); };
-  o.on_leaf = [&](const DecodedLeaf& leaf, std::string_view bytes) {
+  o.on_leaf = [&](const LeafView& leaf, std::string_view bytes) {
     EXPECT_EQ(leaf.header.index, leaves_seen++);
     return absl::OkStatus();
   };
@@ -513,7 +513,7 @@ TEST_F(VerifyDamaged, PinnedWrongKey) {
 
 TEST_F(VerifyDamaged, RulesHookFindingIsAtItsIndex) {
   VerifyOptions o;
-  o.on_leaf = [](const DecodedLeaf& leaf, std::string_view) {
+  o.on_leaf = [](const LeafView& leaf, std::string_view) {
     return leaf.header.index == 7 ? absl::FailedPreconditionError("overdrawn") : absl::OkStatus();
   };
   ExpectFinding(Verify(o), 7, "rules", "overdrawn");

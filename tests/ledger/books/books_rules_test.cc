@@ -139,12 +139,9 @@ TEST_F(BooksRulesTest, PostingsMustBeExactlyTheExpectedOnes) {
   g.postings.push_back({"1001", "fund.relief", Yuan(1)});
   g.postings.push_back({"4101", "fund.relief", -Yuan(1)});
   RefusedRaw(e, Code::kInvalidArgument, {"postings are not the ones"});
-  // An entry that moves no money may not carry postings.
-  Entry f{"fund.open", kAdmin, FundOpen{"fund.extra", "Extra", "x", false}};
-  Entry rv{"receipt.void", kClerk, ReceiptVoid{"2022-05-10", "HB2022", "spoiled", 1}};
-  // (fund.open and receipt.void bodies have no postings field: their JSON cannot
-  // carry any, so a forged field is refused by the parser.)
+  // An entry that moves no money cannot carry postings: its body has no such field.
   {
+    Entry rv{"receipt.void", kClerk, ReceiptVoid{"2022-05-10", "HB2022", "spoiled", 1}};
     nlohmann::json body = ToJson(rv);
     body["postings"] = PostingsJson(right);
     std::string canonical = *ledger::EncodeCanonicalJson(body);
@@ -160,7 +157,6 @@ TEST_F(BooksRulesTest, PostingsMustBeExactlyTheExpectedOnes) {
   EXPECT_EQ(Bal("1002", "fund.relief"), Yuan(200));
   EXPECT_EQ(Bal("4101", "fund.relief"), -Yuan(200));
   EXPECT_EQ(Fund("fund.relief").net, Yuan(200));
-  Ok("fund.open", kAdmin, f.body);
 }
 
 TEST_F(BooksRulesTest, ClerkFillsPostingsForEveryMoneyKind) {
@@ -380,6 +376,14 @@ TEST_F(BooksRulesTest, GiftHasAReceiptOrAReasonForNone) {
   Gift both = MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100), 1);
   both.no_receipt = "declined";
   Refused("gift", kClerk, both, Code::kInvalidArgument, {"receipt", "not both"});
+  {
+    nlohmann::json body = ToJson(Entry{"gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100), 1)});
+    body["postings"] = PostingsJson({{"1002", "fund.relief", Yuan(100)}, {"4101", "fund.relief", -Yuan(100)}});
+    body["no_receipt"] = "declined";
+    const std::string canonical = *ledger::EncodeCanonicalJson(body);
+    ExpectRefused([&] { return h_.ledger()->Append(ledger::EntryDraft{"gift", "both-raw", canonical, {}}); },
+                  Code::kInvalidArgument, {"receipt", "not both"});
+  }
   Gift neither = MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100));
   neither.no_receipt.clear();
   Refused("gift", kClerk, neither, Code::kInvalidArgument, {"receipt", "must be given"});
@@ -586,7 +590,7 @@ TEST_F(BooksRulesTest, DecisionsOnlyOnPendingRequests) {
   // Already approved.
   Refused("payment.reject", kApprover, Decide("2022-05-12", r, "changed my mind"), Code::kFailedPrecondition,
           {StrCat("entry ", r, " is not a pending payment request")});
-  Refused("payment.expire", kApprover, Decide("2023-01-01", r), Code::kFailedPrecondition,
+  Refused("payment.expire", kApprover, Decide("2022-05-31", r), Code::kFailedPrecondition,
           {StrCat("entry ", r)});
   // Raw drafts reach the books' own check.
   Entry raw{"payment.approve", kApprover,
@@ -626,12 +630,9 @@ TEST_F(BooksRulesTest, ReversalMirrorsPostingsExactlyOnce) {
 
 TEST_F(BooksRulesTest, OnlyMoneyMovingEntriesCanBeReversed) {
   Standard();
-  uint64_t fund_open = h_.Read([](const Books&) { return uint64_t{0}; });
-  {
-    auto idx = h_.ledger()->FindByKey("fund/fund.relief");
-    ASSERT_TRUE(idx.ok() && idx->has_value());
-    fund_open = **idx;
-  }
+  auto idx = h_.ledger()->FindByKey("fund/fund.relief");
+  ASSERT_TRUE(idx.ok() && idx->has_value());
+  const uint64_t fund_open = **idx;
   Refused("reversal", kClerk, Reverse("2022-05-11", fund_open), Code::kInvalidArgument,
           {StrCat("entry ", fund_open, " is a fund.open entry"), "cannot be reversed"});
   Refused("reversal", kClerk, Reverse("2022-05-11", 0), Code::kInvalidArgument,
@@ -701,9 +702,9 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
           {"2022-05-10", "camp.99", "2022-05-07 to 2022-05-09"});
   Refused("gift", kClerk, gift("2022-05-08", "online", "fund.relief", Yuan(1)), Code::kInvalidArgument,
           {"camp.99", "fund.gm", "not fund.relief"});
-  Refused("gift", kClerk, gift("2022-05-08", "online", "fund.gm", Yuan(1)).campaign == "" ? Body{} :
-          Body{[&] { Gift g = gift("2022-05-08", "online", "fund.gm", Yuan(1)); g.campaign = "camp.none"; return g; }()},
-          Code::kInvalidArgument, {"camp.none"});
+  Gift unknown = gift("2022-05-08", "online", "fund.gm", Yuan(1));
+  unknown.campaign = "camp.none";
+  Refused("gift", kClerk, unknown, Code::kInvalidArgument, {"campaign \"camp.none\" is not open"});
   Ok("gift", kClerk, gift("2022-05-07", "online", "fund.gm", Yuan(1000)));
   Ok("gift", kClerk, gift("2022-05-08", "cash", "fund.gm", Yuan(200)));
   Ok("gift", kClerk, gift("2022-05-09", "online", "fund.gm", Yuan(500)));
@@ -751,8 +752,9 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
   EXPECT_EQ(c.settled_matching, Yuan(600));
   EXPECT_EQ(c.online_unsettled, 0);
   EXPECT_EQ(c.MatchingOutstanding(), 0);
-  EXPECT_GE(c.raised + c.matched - c.clawed_back, c.def.target);  // 2,300 >= 3,000? no:
-  // (the target is 3,000 yuan; 2,300 raised with matching: not met)
+  // Progress against the 3,000 target: 2,300 with net matching, not met yet.
+  EXPECT_EQ(c.raised + c.matched - c.clawed_back, Yuan(2300));
+  EXPECT_LT(c.raised + c.matched - c.clawed_back, c.def.target);
 
   // Nothing is outstanding now: no more clawbacks or settlements.
   Refused("match.clawback", kClerk, Clawback{"2022-05-26", "camp.99", "late", Yuan(1), {}},
@@ -760,8 +762,6 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
   Refused("settlement", kClerk, Settlement{"2022-05-26", "camp.99", Hex("g"), Yuan(1), 0, {}},
           Code::kFailedPrecondition, {"camp.99", "(0.00 yuan)"});
   // A settled online gift or match cannot be reversed: the platform paid it.
-  auto first_gift = h_.Read([](const Books&) { return 0; });
-  (void)first_gift;
   for (uint64_t i = 1; i < h_.ledger()->Size(); ++i) {
     Entry e = h_.EntryAt(i);
     if (e.kind == "gift" && std::get<Gift>(e.body).channel == "online") {
@@ -1148,12 +1148,12 @@ TEST(BooksDirectTest, PostingsThatDoNotBalanceOrDifferAreRefused) {
     ExpectStatus(lb.Apply("gift", kClerk, g, wrong), Code::kInvalidArgument, {"postings are not the ones"});
     EXPECT_EQ(lb.books().Snapshot(), before);
   }
-  // Nothing with a reversal, then a reversal with a nullptr reader.
+  // Books without a leaf reader cannot judge a reversal, and say so.
   Books bare(nullptr);
   for (AccountOpen& a : StandardChart()) ASSERT_TRUE(bare.Apply(Entry{"account.open", kAdmin, a}, 1, kJune1Noon).ok());
   Entry rev{"reversal", kClerk, Reversal{"2022-05-10", "x", 0, {{"1002", "fund.a", 1}, {"4101", "fund.a", -1}}}};
-  absl::Status s = bare.Apply(rev, 20, kJune1Noon);
-  EXPECT_FALSE(s.ok());
+  ExpectStatus(bare.Apply(rev, 20, kJune1Noon), Code::kInternal, {"no leaf reader"});
+  EXPECT_TRUE(bare.reversed().empty());
 }
 
 TEST(BooksDirectTest, ReversalNamesOnlyEarlierEntries) {
@@ -1168,8 +1168,8 @@ TEST(BooksDirectTest, ReversalNamesOnlyEarlierEntries) {
                {"can only name an earlier entry"});
   ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", lb.size() + 9), mirror),
                Code::kInvalidArgument, {"can only name an earlier entry"});
-  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", 11), mirror), Code::kInvalidArgument,
-               {"fund.open"});
+  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift - 1), mirror),
+               Code::kInvalidArgument, {StrCat("entry ", gift - 1, " is a fund.open entry")});
   EXPECT_EQ(lb.books().Snapshot(), before);
   ASSERT_TRUE(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift)).ok());
   EXPECT_EQ(lb.books().balances().at({"1002", "fund.a"}), 0);

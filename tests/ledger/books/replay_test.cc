@@ -60,7 +60,7 @@ class ReplayTest : public ::testing::Test {
     EXPECT_TRUE(st.ok());
     Replay replay(st->get());
     ledger::VerifyOptions options;
-    options.on_leaf = [&replay](const ledger::DecodedLeaf& leaf, std::string_view bytes) {
+    options.on_leaf = [&replay](const ledger::LeafView& leaf, std::string_view bytes) {
       return replay.OnLeaf(leaf, bytes);
     };
     ledger::VerifyReport report = ledger::VerifyLedger(**st, options);
