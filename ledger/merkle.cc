@@ -218,9 +218,11 @@ void Frontier::Append(const Hash& leaf_hash, const NodeSink& sink) {
   ++size_;
 }
 
-Hash Frontier::Root() const {
-  Hash acc = hashes_.back();
-  for (size_t i = hashes_.size() - 1; i-- > 0;) acc = NodeHash(hashes_[i], acc);
+Hash Frontier::Root() const { return FoldRoot(hashes_); }
+
+Hash FoldRoot(const std::vector<Hash>& edge) {
+  Hash acc = edge.back();
+  for (size_t i = edge.size() - 1; i-- > 0;) acc = NodeHash(edge[i], acc);
   return acc;
 }
 

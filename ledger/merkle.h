@@ -64,11 +64,17 @@ class Frontier {
   uint64_t size() const { return size_; }
   // MTH of the tree so far. REQUIRES: size() >= 1.
   Hash Root() const;
+  // The right edge, highest level first.
+  const std::vector<Hash>& hashes() const { return hashes_; }
 
  private:
   uint64_t size_ = 0;
   std::vector<Hash> hashes_;  // highest level first
 };
+
+// The root of a tree from its right edge (complete subtree hashes, highest level
+// first): a right fold. REQUIRES: !edge.empty().
+Hash FoldRoot(const std::vector<Hash>& edge);
 
 }  // namespace boai::ledger
 

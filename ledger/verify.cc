@@ -5,29 +5,46 @@
 #include <memory>
 #include <vector>
 
-#include "ledger/strings.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/storage.h"
+#include "ledger/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace boai::ledger {
 namespace {
 
-// Leaves are read in chunks; decoding and hashing a chunk is independent of every
-// other chunk, so worker tasks do it while the main thread reads ahead and runs the
-// checks that must go in order (links, tree, checkpoints, rules).
-constexpr size_t kChunkLeaves = 2048;
-constexpr size_t kChunksInFlight = 3;
+// The log is verified in chunks of 2^kChunkLevel leaves starting at multiples of
+// that size. Such a chunk is a complete subtree of the Merkle tree, so everything
+// inside it - reading, hashing, decoding, its subtree, the stored tree rows and
+// the checkpoint signatures - is checked by worker tasks, chunks in parallel. The
+// main thread then runs, in log order, only what links chunks and leaves: indexes,
+// prev links, times, the rules, and the tree above the chunks.
+constexpr int kChunkLevel = 11;
+constexpr uint64_t kChunkLeaves = uint64_t{1} << kChunkLevel;
+constexpr size_t kChunksInFlight = 4;
+
+struct SeenCheckpoint {
+  uint64_t size = 0;
+  std::optional<Finding> problem;  // unreadable, bad signature, wrong origin or size
+  Hash claimed_root{};
+  std::vector<Hash> local_edge;    // the chunk's own right edge at that size
+};
 
 struct Chunk {
-  uint64_t first = 0;             // index of the first leaf
-  std::string arena;              // the chunk's leaves, back to back
-  std::vector<size_t> ends;       // where each leaf ends in `arena`
-  std::vector<Hash> hashes;       // RFC 9162 leaf hashes
+  uint64_t first = 0;
+  std::string arena;          // the leaves, back to back
+  std::vector<size_t> ends;   // where each leaf ends in `arena`
+  std::vector<Hash> hashes;   // RFC 9162 leaf hashes
   std::vector<absl::StatusOr<LeafView>> decoded;  // views into `arena`
+  std::optional<Finding> gap;           // the entries stop being contiguous here
+  std::optional<Finding> tree_problem;  // first stored tree row that differs
+  std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
+  std::vector<SeenCheckpoint> checkpoints;
+  std::vector<Hash> end_edge;  // the chunk's right edge after its last leaf
+  uint64_t tree_nodes = 0;
 
   size_t size() const { return ends.size(); }
   std::string_view leaf(size_t i) const {
@@ -36,15 +53,104 @@ struct Chunk {
   }
 };
 
-void DecodeAndHash(Chunk& c) {
-  thread_local LeafDecoder decoder;
-  c.hashes.resize(c.size());
-  c.decoded.clear();
-  c.decoded.reserve(c.size());
-  for (size_t i = 0; i < c.size(); ++i) {
-    c.hashes[i] = LeafHash(c.leaf(i));
-    c.decoded.push_back(decoder.DecodeView(c.leaf(i)));
+// The worker's half: everything about one chunk that needs no other chunk.
+void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::string& origin,
+                bool check_tree, Chunk& c) {
+  std::unique_ptr<rocksdb::Iterator> it = st.NewIterator(Cf::kEntries);
+  c.arena.reserve(kChunkLeaves * 512);
+  for (it->Seek(U64Key(c.first)); it->Valid() && c.size() < kChunkLeaves; it->Next()) {
+    uint64_t want = c.first + c.size();
+    rocksdb::Slice k = it->key();
+    if (k.size() != 8) {
+      c.gap = Finding{want, "entry-key", "an entry key is not 8 bytes"};
+      break;
+    }
+    if (uint64_t stored = DecodeU64(k.ToStringView()); stored != want) {
+      c.gap = Finding{want, "missing-entry",
+                      StrCat("entry ", want, " is missing; the next stored entry is ", stored)};
+      break;
+    }
+    c.arena.append(it->value().data(), it->value().size());
+    c.ends.push_back(c.arena.size());
   }
+  if (!it->status().ok()) {
+    c.gap = Finding{c.first + c.size(), "read", std::string(ToStd(FromRocks(it->status(), "reading the entries").message()))};
+  }
+  const size_t n = c.size();
+
+  // The checkpoints signed at sizes inside this chunk.
+  std::unique_ptr<rocksdb::Iterator> cit = st.NewIterator(Cf::kCheckpoints);
+  for (cit->Seek(U64Key(c.first + 1)); cit->Valid(); cit->Next()) {
+    if (cit->key().size() != 8) continue;
+    uint64_t size = DecodeU64(cit->key().ToStringView());
+    if (size > c.first + n) break;
+    SeenCheckpoint cp;
+    cp.size = size;
+    std::string where = StrCat("checkpoint at tree size ", size);
+    absl::StatusOr<Note> note = ParseNote(cit->value().ToStringView());
+    absl::Status sig = note.ok() ? VerifyNote(*note, verifier) : note.status();
+    absl::StatusOr<Checkpoint> body =
+        note.ok() ? ParseCheckpointBody(note->text) : absl::StatusOr<Checkpoint>(note.status());
+    if (!note.ok() || !body.ok()) {
+      cp.problem = Finding{size - 1, "checkpoint",
+                           StrCat(where, ": ", ToStd((note.ok() ? body.status() : note.status()).message()))};
+    } else if (!sig.ok()) {
+      cp.problem = Finding{size - 1, "checkpoint-signature", StrCat(where, ": ", ToStd(sig.message()))};
+    } else if (body->origin != origin) {
+      cp.problem = Finding{size - 1, "checkpoint",
+                           StrCat(where, " has origin \"", body->origin, "\", expected \"", origin, "\"")};
+    } else if (body->size != size) {
+      cp.problem = Finding{size - 1, "checkpoint",
+                           StrCat(where, " is stored under size ", size, " but says ", body->size)};
+    } else {
+      cp.claimed_root = body->root;
+    }
+    c.checkpoints.push_back(std::move(cp));
+  }
+
+  // Leaf hashes, decoding, and the chunk's own subtree.
+  thread_local LeafDecoder decoder;
+  c.hashes.resize(n);
+  c.decoded.reserve(n);
+  std::unique_ptr<rocksdb::Iterator> tree;
+  if (check_tree) {
+    tree = st.NewIterator(Cf::kTree);
+    tree->Seek(U64Key(c.first));
+  }
+  Frontier local;
+  std::string row;
+  size_t next_cp = 0;
+  for (size_t j = 0; j < n; ++j) {
+    c.hashes[j] = LeafHash(c.leaf(j));
+    c.decoded.push_back(decoder.DecodeView(c.leaf(j)));
+    row.clear();
+    local.Append(c.hashes[j], [&row](int, uint64_t, const Hash& h) { row.append(HashBytes(h)); });
+    while (next_cp < c.checkpoints.size() && c.checkpoints[next_cp].size == c.first + j + 1) {
+      c.checkpoints[next_cp++].local_edge = local.hashes();
+    }
+    if (!check_tree || c.tree_problem.has_value()) continue;
+    const uint64_t i = c.first + j;
+    if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {
+      tree->Seek(U64Key(i));  // resynchronise after a gap
+    }
+    if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {
+      c.tree_problem = Finding{i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing")};
+      continue;
+    }
+    std::string_view stored = tree->value().ToStringView();
+    const bool chunk_end = j + 1 == kChunkLeaves;  // its row goes on above the chunk
+    if (stored.substr(0, row.size()) != row || (!chunk_end && stored.size() != row.size())) {
+      c.tree_problem = Finding{i, "tree-node",
+                               StrCat("the stored tree hashes of entry ", i,
+                                      " differ from those recomputed from the leaves; proofs "
+                                      "served from them would not verify")};
+      continue;
+    }
+    if (chunk_end) c.last_row_tail = std::string(stored.substr(row.size()));
+    c.tree_nodes += row.size() / kHashSize;
+    tree->Next();
+  }
+  if (n > 0) c.end_edge = local.hashes();
 }
 
 class Verifier {
@@ -60,25 +166,25 @@ class Verifier {
     report_.finding = Finding{index, std::move(check), std::move(detail)};
     return false;
   }
+  bool Fail(const Finding& f) {
+    report_.finding = f;
+    return false;
+  }
   bool LoadKey();
   bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
                  const absl::StatusOr<LeafView>& leaf);
   bool CheckGenesis(const LeafView& leaf);
-  bool CheckTreeRow(uint64_t i, std::string_view computed);
-  bool CheckCheckpointsUpTo(uint64_t size);
-  bool CheckCheckpoint(uint64_t size, std::string_view note_text);
-  bool CheckEnd();
+  bool CheckChunkInOrder(const Chunk& c);
+  bool CheckAboveChunk(const Chunk& c);
+  bool CheckEnd(const std::vector<Hash>& last_edge);
 
   const Storage& st_;
   const VerifyOptions& options_;
   VerifyReport& report_;
   std::optional<NoteVerifier> verifier_;
-  Frontier frontier_;
+  Frontier above_;  // the tree over whole chunks: chunk roots as its leaves
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
-  std::unique_ptr<rocksdb::Iterator> checkpoints_;
-  std::unique_ptr<rocksdb::Iterator> tree_;
-  std::string row_;
 };
 
 bool Verifier::LoadKey() {
@@ -91,100 +197,35 @@ bool Verifier::LoadKey() {
   std::string key = options_.vkey.empty() ? **vkey : options_.vkey;
   report_.vkey_from_database = options_.vkey.empty();
   absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(key);
-  if (!v.ok()) return Fail(std::nullopt, "meta", std::string(v.status().message()));
+  if (!v.ok()) return Fail(std::nullopt, "meta", std::string(ToStd(v.status().message())));
   verifier_ = std::move(*v);
   report_.vkey = verifier_->VerifierKey();
   if (!options_.vkey.empty() && **vkey != report_.vkey) {
     return Fail(std::nullopt, "log-key",
-                StrCat("the database names key ", **vkey, ", not the trusted key ",
-                             report_.vkey));
+                StrCat("the database names key ", **vkey, ", not the trusted key ", report_.vkey));
   }
   return true;
 }
 
 bool Verifier::CheckGenesis(const LeafView& leaf) {
   if (leaf.header.kind != "log.genesis") {
-    return Fail(0, "genesis", StrCat("entry 0 has kind \"", leaf.header.kind,
-                                           "\", expected \"log.genesis\""));
+    return Fail(0, "genesis",
+                StrCat("entry 0 has kind \"", leaf.header.kind, "\", expected \"log.genesis\""));
   }
   nlohmann::json body = nlohmann::json::parse(leaf.body, nullptr, false);
   if (body.is_discarded() || !body.is_object() || !body.contains("vkey") ||
       !body.contains("origin") || body["vkey"] != report_.vkey ||
       body["origin"] != report_.origin) {
     return Fail(0, "genesis",
-                StrCat("the genesis entry does not name origin ", report_.origin,
-                             " and key ", report_.vkey));
-  }
-  return true;
-}
-
-bool Verifier::CheckTreeRow(uint64_t i, std::string_view computed) {
-  if (!tree_->Valid() || tree_->key().ToStringView() != U64Key(i)) {
-    tree_->Seek(U64Key(i));  // resynchronise after a gap
-    if (!tree_->Valid() || tree_->key().ToStringView() != U64Key(i)) {
-      return Fail(i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing"));
-    }
-  }
-  std::string_view stored = tree_->value().ToStringView();
-  if (stored != computed) {
-    return Fail(i, "tree-node",
-                StrCat("the stored tree hashes of entry ", i,
-                       " differ from those recomputed from the leaves; proofs served from them "
-                       "would not verify"));
-  }
-  report_.tree_nodes += computed.size() / kHashSize;
-  tree_->Next();
-  return true;
-}
-
-bool Verifier::CheckCheckpoint(uint64_t size, std::string_view text) {
-  std::string where = StrCat("checkpoint at tree size ", size);
-  absl::StatusOr<Note> note = ParseNote(text);
-  if (!note.ok()) return Fail(size - 1, "checkpoint", StrCat(where, ": ", note.status().message()));
-  absl::Status sig = VerifyNote(*note, *verifier_);
-  if (!sig.ok()) return Fail(size - 1, "checkpoint-signature", StrCat(where, ": ", sig.message()));
-  absl::StatusOr<Checkpoint> cp = ParseCheckpointBody(note->text);
-  if (!cp.ok()) return Fail(size - 1, "checkpoint", StrCat(where, ": ", cp.status().message()));
-  if (cp->origin != report_.origin) {
-    return Fail(size - 1, "checkpoint",
-                StrCat(where, " has origin \"", cp->origin, "\", expected \"",
-                             report_.origin, "\""));
-  }
-  if (cp->size != size) {
-    return Fail(size - 1, "checkpoint",
-                StrCat(where, " is stored under size ", size, " but says ", cp->size));
-  }
-  Hash root = frontier_.Root();
-  if (cp->root != root) {
-    return Fail(size - 1, "checkpoint-root",
-                StrCat(where, " has root ", HashToBase64(cp->root),
-                             " but the leaves give ", HashToBase64(root)));
-  }
-  ++report_.checkpoints;
-  return true;
-}
-
-// Checks every stored checkpoint for a size up to `size` (the entries seen so far).
-bool Verifier::CheckCheckpointsUpTo(uint64_t size) {
-  while (checkpoints_->Valid()) {
-    rocksdb::Slice k = checkpoints_->key();
-    if (k.size() != 8) return Fail(std::nullopt, "checkpoint", "a checkpoint key is not 8 bytes");
-    uint64_t cp_size = DecodeU64(k.ToStringView());
-    if (cp_size > size) return true;
-    if (cp_size < size) {
-      return Fail(std::nullopt, "checkpoint",
-                  StrCat("a checkpoint is stored for tree size ", cp_size,
-                               ", which is not a size the log passed through"));
-    }
-    if (!CheckCheckpoint(cp_size, checkpoints_->value().ToStringView())) return false;
-    checkpoints_->Next();
+                StrCat("the genesis entry does not name origin ", report_.origin, " and key ",
+                       report_.vkey));
   }
   return true;
 }
 
 bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
                          const absl::StatusOr<LeafView>& leaf) {
-  if (!leaf.ok()) return Fail(i, "decode", std::string(leaf.status().message()));
+  if (!leaf.ok()) return Fail(i, "decode", std::string(ToStd(leaf.status().message())));
   const LeafHeader& h = leaf->header;
   if (h.index != i) {
     return Fail(i, "index", StrCat("the leaf stored at index ", i, " says index ", h.index));
@@ -192,44 +233,84 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
   if (h.prev != last_hash_) {
     return Fail(i, "prev-link",
                 StrCat("prev is ", HashToHex(h.prev), " but the hash of entry ",
-                             i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
-                             HashToHex(last_hash_)));
+                       i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
+                       HashToHex(last_hash_)));
   }
   if (h.time_ms < last_time_ms_) {
-    return Fail(i, "time", StrCat("time_ms ", h.time_ms, " is before the previous entry's ",
-                                        last_time_ms_));
+    return Fail(i, "time",
+                StrCat("time_ms ", h.time_ms, " is before the previous entry's ", last_time_ms_));
   }
   absl::Status kind = ValidateKind(h.kind);
-  if (!kind.ok()) return Fail(i, "decode", std::string(kind.message()));
+  if (!kind.ok()) return Fail(i, "decode", std::string(ToStd(kind.message())));
   if (i == 0 && !CheckGenesis(*leaf)) return false;
   if (i > 0 && h.kind == "log.genesis") {
     return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
   }
-  if (options_.check_tree) {
-    row_.clear();
-    frontier_.Append(lh, [this](int, uint64_t, const Hash& hash) { row_.append(HashBytes(hash)); });
-    if (!CheckTreeRow(i, row_)) return false;
-  } else {
-    frontier_.Append(lh, nullptr);
-  }
-  if (options_.on_leaf) {
-    absl::Status s = options_.on_leaf(*leaf, bytes);
-    if (!s.ok()) return Fail(i, "rules", std::string(s.message()));
-  }
   last_hash_ = lh;
   last_time_ms_ = h.time_ms;
-  report_.entries = i + 1;
   report_.bytes += bytes.size();
-  return CheckCheckpointsUpTo(i + 1);
+  return true;
 }
 
-bool Verifier::CheckEnd() {
+// The in-order checks of one chunk, after its worker is done.
+bool Verifier::CheckChunkInOrder(const Chunk& c) {
+  size_t next_cp = 0;
+  for (size_t j = 0; j < c.size(); ++j) {
+    const uint64_t i = c.first + j;
+    if (!CheckLeaf(i, c.leaf(j), c.hashes[j], c.decoded[j])) return false;
+    if (c.tree_problem.has_value() && c.tree_problem->index == i) return Fail(*c.tree_problem);
+    if (options_.on_leaf) {
+      absl::Status s = options_.on_leaf(*c.decoded[j], c.leaf(j));
+      if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
+    }
+    report_.entries = i + 1;
+    for (; next_cp < c.checkpoints.size() && c.checkpoints[next_cp].size == i + 1; ++next_cp) {
+      const SeenCheckpoint& cp = c.checkpoints[next_cp];
+      if (cp.problem.has_value()) return Fail(*cp.problem);
+      std::vector<Hash> edge = above_.hashes();
+      edge.insert(edge.end(), cp.local_edge.begin(), cp.local_edge.end());
+      Hash root = FoldRoot(edge);
+      if (root != cp.claimed_root) {
+        return Fail(i, "checkpoint-root",
+                    StrCat("checkpoint at tree size ", cp.size, " has root ",
+                           HashToBase64(cp.claimed_root), " but the leaves give ",
+                           HashToBase64(root)));
+      }
+      ++report_.checkpoints;
+    }
+  }
+  report_.tree_nodes += c.tree_nodes;
+  if (c.gap.has_value()) return Fail(*c.gap);
+  return true;
+}
+
+// A whole chunk is a node of the tree over chunks: the hashes its last leaf's
+// stored row holds above the chunk level must be the ones that tree gives.
+bool Verifier::CheckAboveChunk(const Chunk& c) {
+  std::string above_row;
+  above_.Append(c.end_edge.front(), [&above_row](int level, uint64_t, const Hash& h) {
+    if (level > 0) above_row.append(HashBytes(h));  // level 0 is the chunk root itself
+  });
+  if (options_.check_tree && above_row != c.last_row_tail) {
+    uint64_t i = c.first + kChunkLeaves - 1;
+    return Fail(i, "tree-node",
+                StrCat("the stored tree hashes of entry ", i,
+                       " above level ", kChunkLevel,
+                       " differ from those recomputed from the leaves; proofs served from them "
+                       "would not verify"));
+  }
+  report_.tree_nodes += above_row.size() / kHashSize;
+  return true;
+}
+
+bool Verifier::CheckEnd(const std::vector<Hash>& last_edge) {
   uint64_t n = report_.entries;
-  if (checkpoints_->Valid()) {
+  std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
+  cit->Seek(U64Key(n + 1));
+  if (cit->Valid()) {
     return Fail(n == 0 ? std::nullopt : std::optional<uint64_t>(n - 1), "truncated",
-                StrCat("a checkpoint is signed for tree size ",
-                             DecodeU64(checkpoints_->key().ToStringView()), " but only ", n,
-                             " entries are stored: entries were removed from the end"));
+                StrCat("a checkpoint is signed for tree size ", DecodeU64(cit->key().ToStringView()),
+                       " but only ", n, " entries are stored: entries were removed from the end"));
   }
   if (n == 0) return Fail(std::nullopt, "empty", "the log holds no entries");
   absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
@@ -239,91 +320,76 @@ bool Verifier::CheckEnd() {
   if (DecodeU64(**head) != n || (*head)->substr(8, 32) != HashBytes(last_hash_)) {
     return Fail(n - 1, "head",
                 StrCat("the head record says ", DecodeU64(**head),
-                             " entries and a different last hash; the log has ", n));
+                       " entries and a different last hash; the log has ", n));
   }
   absl::StatusOr<std::optional<std::string>> last = st_.Get(Cf::kCheckpoints, U64Key(n));
   if (!last.ok() || !last->has_value()) {
     return Fail(n - 1, "unsigned-tail",
                 StrCat("no checkpoint covers the last entry ", n - 1,
-                             ": entries were added without the log's key"));
+                       ": entries were added without the log's key"));
   }
-  report_.root = frontier_.Root();
+  std::vector<Hash> edge = above_.hashes();
+  edge.insert(edge.end(), last_edge.begin(), last_edge.end());
+  report_.root = FoldRoot(edge);
   return true;
 }
 
 bool Verifier::Run() {
   if (!LoadKey()) return false;
-  checkpoints_ = st_.NewIterator(Cf::kCheckpoints);
-  checkpoints_->SeekToFirst();
-  tree_ = st_.NewIterator(Cf::kTree);
-  tree_->SeekToFirst();
+  {
+    std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
+    cit->SeekToFirst();
+    if (cit->Valid() && (cit->key().size() != 8 || DecodeU64(cit->key().ToStringView()) == 0)) {
+      return Fail(std::nullopt, "checkpoint",
+                  "a checkpoint is stored for tree size 0, which is not a size the log passed through");
+    }
+  }
   uint64_t total = 0;
   if (options_.progress) {
     absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
     if (head.ok() && head->has_value() && (*head)->size() >= 8) total = DecodeU64(**head);
   }
 
-  std::unique_ptr<rocksdb::Iterator> it = st_.NewIterator(Cf::kEntries);
-  it->SeekToFirst();
-  uint64_t next_index = 0;
-  std::optional<Finding> read_problem;  // found while reading; reported in order
-  // Reads the next chunk; stops at the first key out of place.
-  auto read_chunk = [&]() -> std::unique_ptr<Chunk> {
-    auto c = std::make_unique<Chunk>();
-    c->first = next_index;
-    c->arena.reserve(kChunkLeaves * 512);
-    while (it->Valid() && c->size() < kChunkLeaves && !read_problem.has_value()) {
-      rocksdb::Slice k = it->key();
-      if (k.size() != 8) {
-        read_problem = Finding{next_index, "entry-key", "an entry key is not 8 bytes"};
-        break;
-      }
-      uint64_t stored = DecodeU64(k.ToStringView());
-      if (stored != next_index) {
-        read_problem = Finding{next_index, "missing-entry",
-                               StrCat("entry ", next_index,
-                                      " is missing; the next stored entry is ", stored)};
-        break;
-      }
-      rocksdb::Slice v = it->value();
-      c->arena.append(v.data(), v.size());
-      c->ends.push_back(c->arena.size());
-      ++next_index;
-      it->Next();
-    }
-    return c;
-  };
-
   std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> in_flight;
+  uint64_t next_first = 0;
+  bool reached_end = false;
   auto submit = [&] {
-    std::unique_ptr<Chunk> c = read_chunk();
-    if (c->size() == 0) return false;
+    auto c = std::make_unique<Chunk>();
+    c->first = next_first;
+    next_first += kChunkLeaves;
     Chunk* raw = c.get();
-    in_flight.emplace_back(std::move(c), std::async(std::launch::async, [raw] { DecodeAndHash(*raw); }));
-    return true;
+    in_flight.emplace_back(std::move(c), std::async(std::launch::async, [this, raw] {
+      CheckChunk(st_, *verifier_, report_.origin, options_.check_tree, *raw);
+    }));
   };
-  while (in_flight.size() < kChunksInFlight && submit()) {
-  }
-  while (!in_flight.empty()) {
+  auto drain = [&in_flight] {
+    for (auto& f : in_flight) f.second.wait();
+  };
+  for (size_t k = 0; k < kChunksInFlight; ++k) submit();
+  std::vector<Hash> last_edge;
+  while (!reached_end) {
     auto [chunk, done] = std::move(in_flight.front());
     in_flight.pop_front();
     done.wait();
-    submit();  // keep the workers busy while this chunk is checked
-    for (size_t j = 0; j < chunk->size(); ++j) {
-      if (!CheckLeaf(chunk->first + j, chunk->leaf(j), chunk->hashes[j], chunk->decoded[j])) {
-        for (auto& f : in_flight) f.second.wait();
+    const bool full = chunk->size() == kChunkLeaves && !chunk->gap.has_value();
+    if (full) submit();  // keep the workers busy while this chunk is checked in order
+    if (!CheckChunkInOrder(*chunk)) {
+      drain();
+      return false;
+    }
+    if (full) {
+      if (!CheckAboveChunk(*chunk)) {
+        drain();
         return false;
       }
+    } else {
+      last_edge = chunk->end_edge;
+      reached_end = true;
     }
-    if (options_.progress) options_.progress(chunk->first + chunk->size(), total);
+    if (options_.progress) options_.progress(report_.entries, total);
   }
-  if (read_problem.has_value()) {
-    report_.finding = read_problem;
-    return false;
-  }
-  absl::Status s = FromRocks(it->status(), "reading the entries");
-  if (!s.ok()) return Fail(next_index, "read", std::string(ToStd(s.message())));
-  return CheckEnd();
+  drain();
+  return CheckEnd(last_edge);
 }
 
 }  // namespace

@@ -157,11 +157,14 @@ class LedgerHarness {
   Entry EntryAt(uint64_t index) const {
     absl::StatusOr<std::string> leaf = ledger_->LeafAt(index);
     EXPECT_TRUE(leaf.ok()) << leaf.status();
+    if (!leaf.ok()) return Entry{};
     ledger::LeafDecoder decoder;
     absl::StatusOr<ledger::DecodedLeaf> d = decoder.Decode(*leaf);
     EXPECT_TRUE(d.ok()) << d.status();
+    if (!d.ok()) return Entry{};
     absl::StatusOr<Entry> e = ParseEntry(d->header.kind, std::string_view(d->body));
     EXPECT_TRUE(e.ok()) << e.status();
+    if (!e.ok()) return Entry{};
     return *e;
   }
 
