@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+
 #include "ledger/strings.h"
 #include "ledger/canonical_json.h"
 #include "nlohmann/json.hpp"
@@ -64,6 +66,70 @@ absl::StatusOr<DecodedLeaf> LeafDecoder::Decode(std::string_view bytes) {
   absl::StatusOr<LeafView> view = DecodeView(bytes);
   if (!view.ok()) return view.status();
   return DecodedLeaf{std::move(view->header), std::string(view->body)};
+}
+
+namespace {
+
+// Takes `suffix` off the end of `*s`.
+bool EatBack(std::string_view* s, std::string_view suffix) {
+  if (s->size() < suffix.size() || s->substr(s->size() - suffix.size()) != suffix) return false;
+  s->remove_suffix(suffix.size());
+  return true;
+}
+
+// Takes a canonical decimal (no sign, no leading zero) off the end of `*s`.
+bool EatBackUint(std::string_view* s, uint64_t* out) {
+  size_t n = 0;
+  while (n < s->size() && n < 20 && (*s)[s->size() - 1 - n] >= '0' && (*s)[s->size() - 1 - n] <= '9') ++n;
+  if (n == 0 || n == 20) return false;
+  std::string_view digits = s->substr(s->size() - n);
+  if (n > 1 && digits[0] == '0') return false;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + n, *out);
+  if (ec != std::errc()) return false;
+  s->remove_suffix(n);
+  return true;
+}
+
+// Takes a quoted string of plain characters (no escapes, no controls) off the end.
+bool EatBackPlainString(std::string_view* s, std::string_view* out, bool kind_chars) {
+  if (s->empty() || s->back() != '"') return false;
+  size_t close = s->size() - 1;
+  size_t open = s->rfind('"', close - 1);
+  if (open == std::string_view::npos || open == close) return false;
+  *out = s->substr(open + 1, close - open - 1);
+  for (char ch : *out) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == '\\') return false;
+    if (kind_chars && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+  }
+  if (open > 0 && (*s)[open - 1] == '\\') return false;
+  s->remove_suffix(s->size() - open);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
+  // {"body":BODY,"index":N,"key":"K","kind":"C","prev":"H","time_ms":T,"v":1}
+  std::string_view s = bytes;
+  LeafView out;
+  std::string_view key, kind, prev;
+  bool ok = EatBack(&s, ",\"v\":1}") && EatBackUint(&s, &out.header.time_ms) &&
+            EatBack(&s, ",\"time_ms\":") && EatBackPlainString(&s, &prev, false) &&
+            prev.size() == 64 && EatBack(&s, ",\"prev\":") &&
+            EatBackPlainString(&s, &kind, true) && EatBack(&s, ",\"kind\":") &&
+            EatBackPlainString(&s, &key, false) && EatBack(&s, ",\"key\":") &&
+            EatBackUint(&s, &out.header.index) && EatBack(&s, ",\"index\":") &&
+            s.substr(0, 8) == "{\"body\":" && s.size() >= 10 && s[8] == '{' && s.back() == '}';
+  if (ok) {
+    for (char c : prev) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
+  if (!ok) return DecodeView(bytes);  // not the canonical layout: the full decoder says why
+  out.header.prev = *HashFromHex(prev);
+  out.header.key = std::string(key);
+  out.header.kind = std::string(kind);
+  out.body = s.substr(8);
+  return out;
 }
 
 absl::StatusOr<LeafView> LeafDecoder::DecodeView(std::string_view bytes) {

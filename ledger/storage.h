@@ -90,6 +90,8 @@ class Storage {
   // Applies `batch` atomically; with `sync`, returns only after the WAL is on disk.
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
   std::unique_ptr<rocksdb::Iterator> NewIterator(Cf c) const;
+  // For one pass over a long range: leaves the block cache to point lookups.
+  std::unique_ptr<rocksdb::Iterator> NewScanIterator(Cf c) const;
 
  private:
   Storage() = default;

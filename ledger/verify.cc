@@ -1,6 +1,10 @@
 #include "ledger/verify.h"
 
+#include <condition_variable>
 #include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <future>
 #include <memory>
 #include <vector>
@@ -56,7 +60,7 @@ struct Chunk {
 // The worker's half: everything about one chunk that needs no other chunk.
 void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::string& origin,
                 bool check_tree, Chunk& c) {
-  std::unique_ptr<rocksdb::Iterator> it = st.NewIterator(Cf::kEntries);
+  std::unique_ptr<rocksdb::Iterator> it = st.NewScanIterator(Cf::kEntries);
   c.arena.reserve(kChunkLeaves * 512);
   for (it->Seek(U64Key(c.first)); it->Valid() && c.size() < kChunkLeaves; it->Next()) {
     uint64_t want = c.first + c.size();
@@ -114,7 +118,7 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
   c.decoded.reserve(n);
   std::unique_ptr<rocksdb::Iterator> tree;
   if (check_tree) {
-    tree = st.NewIterator(Cf::kTree);
+    tree = st.NewScanIterator(Cf::kTree);
     tree->Seek(U64Key(c.first));
   }
   Frontier local;
@@ -122,7 +126,7 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
   size_t next_cp = 0;
   for (size_t j = 0; j < n; ++j) {
     c.hashes[j] = LeafHash(c.leaf(j));
-    c.decoded.push_back(decoder.DecodeView(c.leaf(j)));
+    c.decoded.push_back(decoder.DecodeEnvelope(c.leaf(j)));
     row.clear();
     local.Append(c.hashes[j], [&row](int, uint64_t, const Hash& h) { row.append(HashBytes(h)); });
     while (next_cp < c.checkpoints.size() && c.checkpoints[next_cp].size == c.first + j + 1) {
@@ -152,6 +156,54 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
   }
   if (n > 0) c.end_edge = local.hashes();
 }
+
+// A fixed pool of worker threads running chunk checks in submission order. Fixed,
+// so each thread keeps its decoder and its malloc arena from chunk to chunk.
+class ChunkPool {
+ public:
+  explicit ChunkPool(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        while (true) {
+          std::packaged_task<void()> task;
+          {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+            if (tasks_.empty()) return;
+            task = std::move(tasks_.front());
+            tasks_.pop_front();
+          }
+          task();
+        }
+      });
+    }
+  }
+  ~ChunkPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  std::future<void> Submit(std::function<void()> f) {
+    std::packaged_task<void()> task(std::move(f));
+    std::future<void> done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    return done;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> tasks_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
 
 class Verifier {
  public:
@@ -350,6 +402,8 @@ bool Verifier::Run() {
     if (head.ok() && head->has_value() && (*head)->size() >= 8) total = DecodeU64(**head);
   }
 
+  // The main thread mostly waits and runs the in-order checks: one worker per core.
+  ChunkPool pool(std::max(2u, std::thread::hardware_concurrency()));
   std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> in_flight;
   uint64_t next_first = 0;
   bool reached_end = false;
@@ -358,7 +412,7 @@ bool Verifier::Run() {
     c->first = next_first;
     next_first += kChunkLeaves;
     Chunk* raw = c.get();
-    in_flight.emplace_back(std::move(c), std::async(std::launch::async, [this, raw] {
+    in_flight.emplace_back(std::move(c), pool.Submit([this, raw] {
       CheckChunk(st_, *verifier_, report_.origin, options_.check_tree, *raw);
     }));
   };
