@@ -1,7 +1,6 @@
 #include "ledger/ledger.h"
 
 #include <pthread.h>
-#include <pthread.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -10,6 +9,8 @@
 #include <future>
 #include <sstream>
 #include <unordered_map>
+
+#include <simdjson.h>
 
 #include "ledger/strings.h"
 #include "ledger/canonical_json.h"
@@ -69,6 +70,37 @@ absl::StatusOr<Hash> StoredNodes::Node(int level, uint64_t index) const {
   return HashFromBytes(std::string_view(**v).substr(TreeOffset(level), kHashSize));
 }
 
+absl::Status UpperNodes::Load(uint64_t size) {
+  std::unique_lock lock(mu_);
+  levels_.clear();
+  for (int level = kCachedLevel; (size >> level) > 0; ++level) {
+    std::vector<Hash>& nodes = levels_.emplace_back();
+    nodes.reserve(size >> level);
+    for (uint64_t i = 0; i < (size >> level); ++i) {
+      absl::StatusOr<Hash> h = stored_.Node(level, i);
+      if (!h.ok()) return h.status();
+      nodes.push_back(*h);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void UpperNodes::Add(int level, uint64_t index, const Hash& h) {
+  std::unique_lock lock(mu_);
+  size_t l = static_cast<size_t>(level - kCachedLevel);
+  if (levels_.size() <= l) levels_.resize(l + 1);
+  if (levels_[l].size() == index) levels_[l].push_back(h);
+}
+
+absl::StatusOr<Hash> UpperNodes::Node(int level, uint64_t index) const {
+  if (level >= kCachedLevel) {
+    std::shared_lock lock(mu_);
+    size_t l = static_cast<size_t>(level - kCachedLevel);
+    if (l < levels_.size() && index < levels_[l].size()) return levels_[l][index];
+  }
+  return stored_.Node(level, index);
+}
+
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
                                                      LedgerOptions options) {
   std::unique_ptr<Ledger> l(new Ledger);
@@ -110,6 +142,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   }
   absl::Status s = l->LoadAndCheck();
   if (!s.ok()) return s;
+  l->upper_ = std::make_unique<UpperNodes>(l->storage_.get());
+  s = l->upper_->Load(l->head_.size);
+  if (!s.ok()) return DataLoss(ToStd(s.message()));
 
   if (!o.read_only) {
     if (o.hook != nullptr) {
@@ -284,16 +319,38 @@ uint64_t Ledger::NowMs() const {
       .count();
 }
 
+namespace {
+
+absl::Status CheckDraft(const EntryDraft& d) {
+  absl::Status s = ValidateKind(d.kind);
+  if (s.ok()) s = ValidateKey(d.key);
+  if (!s.ok()) return s;
+  // A JSON object, well-formed; its canonical form is the submitter's contract.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element body;
+  if (d.body.empty() || d.body.front() != '{' || parser.parse(d.body).get(body) ||
+      !body.is_object()) {
+    return absl::InvalidArgumentError(
+        StrCat("the body of entry \"", d.key, "\" is not a JSON object"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
   if (options_.read_only) {
     done(std::vector<absl::StatusOr<AppendResult>>(
         drafts.size(), absl::FailedPreconditionError("the ledger is open read-only")));
     return;
   }
+  std::vector<absl::Status> checked;
+  checked.reserve(drafts.size());
+  for (const EntryDraft& d : drafts) checked.push_back(CheckDraft(d));
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.push_back(Request{std::move(drafts), std::move(done)});
+      queue_.push_back(Request{std::move(drafts), std::move(done), std::move(checked)});
       cv_.notify_one();
       return;
     }
@@ -356,7 +413,8 @@ void Ledger::ProcessBatch(std::vector<Request>& requests) {
   }
   Head next = head_;
   rocksdb::WriteBatch wb;
-  StageBatch(batch.requests, next, &wb, batch.results, &batch.checkpoint);
+  std::vector<UpperNode> upper;
+  StageBatch(batch.requests, next, &wb, batch.results, &batch.checkpoint, &upper);
 
   absl::Status written = absl::OkStatus();
   if (next.size != head_.size) {
@@ -381,6 +439,7 @@ void Ledger::ProcessBatch(std::vector<Request>& requests) {
     return;
   }
   if (options_.hook != nullptr) options_.hook->Commit();
+  for (const UpperNode& n : upper) upper_->Add(n.level, n.index, n.hash);
   head_ = std::move(next);
   batch.size = head_.size;
   {
@@ -472,7 +531,7 @@ absl::StatusOr<AppendResult> Ledger::FindDuplicate(const EntryDraft& d, uint64_t
 
 void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::WriteBatch* wb,
                         std::vector<std::vector<absl::StatusOr<AppendResult>>>& results,
-                        std::string* checkpoint) {
+                        std::string* checkpoint, std::vector<UpperNode>* upper) {
   const uint64_t start_size = head.size;
   const uint64_t time_ms = std::max(NowMs(), head.last_time_ms);
 
@@ -492,18 +551,18 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
   std::unordered_map<std::string_view, std::pair<size_t, size_t>> batch_keys;
 
   std::string tree_row;
-  auto add_node = [&tree_row](int, uint64_t, const Hash& h) { tree_row.append(HashBytes(h)); };
+  auto add_node = [&tree_row, upper](int level, uint64_t index, const Hash& h) {
+    tree_row.append(HashBytes(h));
+    if (upper != nullptr && level >= UpperNodes::kCachedLevel) upper->push_back({level, index, h});
+  };
   results.resize(requests.size());
   size_t k = 0;
   for (size_t r = 0; r < requests.size(); ++r) {
     results[r].reserve(requests[r].drafts.size());
     for (const EntryDraft& d : requests[r].drafts) {
       const size_t slot = k++;
-      absl::Status valid = ValidateKind(d.kind);
-      if (valid.ok()) valid = ValidateKey(d.key);
-      if (valid.ok() && (d.body.size() < 2 || d.body.front() != '{' || d.body.back() != '}')) {
-        valid = absl::InvalidArgumentError("entry body must be a canonical JSON object");
-      }
+      const absl::Status& valid = requests[r].checked.empty() ? absl::OkStatus()
+                                                               : requests[r].checked[results[r].size()];
       if (!valid.ok()) {
         results[r].push_back(valid);
         continue;
@@ -600,7 +659,7 @@ absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_
     return absl::OutOfRangeError(StrCat("tree size ", tree_size,
                                               " is not between 1 and the ledger's size ", size));
   }
-  return boai::ledger::InclusionProof(StoredNodes(storage_.get()), index, tree_size);
+  return boai::ledger::InclusionProof(*upper_, index, tree_size);
 }
 
 absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
@@ -610,7 +669,7 @@ absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
     return absl::OutOfRangeError(StrCat("tree size ", new_size,
                                               " is beyond the ledger's size ", size));
   }
-  return boai::ledger::ConsistencyProof(StoredNodes(storage_.get()), old_size, new_size);
+  return boai::ledger::ConsistencyProof(*upper_, old_size, new_size);
 }
 
 absl::StatusOr<std::string> Ledger::TlogProof(uint64_t index) const {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -70,6 +71,8 @@ class BatchHook {
   // The batch failed: forget every staged effect.
   virtual void Abort() = 0;
 };
+
+class UpperNodes;
 
 struct LedgerOptions {
   // Origin line of checkpoints and name of the signing key; used when a ledger is
@@ -143,6 +146,9 @@ class Ledger {
   struct Request {
     std::vector<EntryDraft> drafts;
     AppendCallback done;
+    // Per draft: its kind, key and body checked on the caller's thread (so the
+    // writer does not pay for it). OK or why the draft is refused.
+    std::vector<absl::Status> checked;
   };
   struct Head {
     uint64_t size = 0;
@@ -161,6 +167,12 @@ class Ledger {
     std::string checkpoint;  // empty if the batch appended nothing
     uint64_t size = 0;       // tree size after the batch
   };
+  // A tree node at a cached level, made by a batch, added to upper_ once written.
+  struct UpperNode {
+    int level;
+    uint64_t index;
+    Hash hash;
+  };
 
   void WriterLoop();
   void ProcessBatch(std::vector<Request>& requests);
@@ -169,7 +181,7 @@ class Ledger {
   // Builds one batch; rejected drafts get their status in `results`.
   void StageBatch(std::vector<Request>& requests, Head& head, rocksdb::WriteBatch* wb,
                   std::vector<std::vector<absl::StatusOr<AppendResult>>>& results,
-                  std::string* checkpoint);
+                  std::string* checkpoint, std::vector<UpperNode>* upper = nullptr);
   uint64_t NowMs() const;
   // The result for a retry of `d` whose key entry `index` (already durable) used:
   // the original entry if the content is the same, else AlreadyExists.
@@ -183,6 +195,7 @@ class Ledger {
   std::optional<NoteSigner> signer_;
 
   Head head_;  // writer thread only (and Open)
+  std::unique_ptr<UpperNodes> upper_;  // proofs read the upper tree from memory
   std::atomic<uint64_t> size_{0};
   mutable std::mutex checkpoint_mu_;
   std::string latest_checkpoint_;
@@ -218,6 +231,26 @@ class StoredNodes : public NodeSource {
 
  private:
   const Storage* storage_;
+};
+
+// The upper levels of the tree kept in memory: every node at level kCachedLevel
+// or above (1/32 of all nodes, about 1 MiB per million entries), so a proof reads
+// only its few lowest siblings, all near each other, from RocksDB. Nodes are
+// added in order as batches are written; reads are thread-safe.
+class UpperNodes : public NodeSource {
+ public:
+  static constexpr int kCachedLevel = 6;
+  explicit UpperNodes(const Storage* storage) : stored_(storage) {}
+  // Loads the nodes of a tree of `size` leaves from storage.
+  absl::Status Load(uint64_t size);
+  // Adds nodes in append order. REQUIRES: level >= kCachedLevel.
+  void Add(int level, uint64_t index, const Hash& h);
+  absl::StatusOr<Hash> Node(int level, uint64_t index) const override;
+
+ private:
+  StoredNodes stored_;
+  mutable std::shared_mutex mu_;
+  std::vector<std::vector<Hash>> levels_;  // levels_[L - kCachedLevel][index]
 };
 
 }  // namespace boai::ledger

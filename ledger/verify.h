@@ -1,8 +1,10 @@
 // Full verification of a ledger's data directory, trusting nothing but the bytes:
 // every leaf is decoded and hashed, every chain link and index checked, the tree
 // recomputed and compared with the stored nodes, and every stored checkpoint's
-// signature and root checked. Used by boai-audit; needs no signing key and works
-// while the server is stopped or running.
+// signature and root checked. Used by boai-audit; needs no signing key. Run it on
+// a stopped server's data directory or on a copy: RocksDB's read-only open does
+// not follow a live writer's flushes and compactions, so verifying under a running
+// boaid can report files missing that were merely compacted away.
 #ifndef BOAI_LEDGER_VERIFY_H_
 #define BOAI_LEDGER_VERIFY_H_
 

@@ -159,20 +159,45 @@ TEST_F(BooksRulesTest, PostingsMustBeExactlyTheExpectedOnes) {
   EXPECT_EQ(Fund("fund.relief").net, Yuan(200));
 }
 
-TEST_F(BooksRulesTest, ClerkFillsPostingsForEveryMoneyKind) {
+TEST_F(BooksRulesTest, EveryMoneyKindPostsBalancedPerFund) {
   Standard();
-  uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(50)));
+  Ok("campaign.open", kAdmin,
+     CampaignOpen{"camp.99", "99", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(100)});
+  const uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(50)));
   EXPECT_EQ(PostingsAt(g), (std::vector<Posting>{{"1002", "fund.relief", Yuan(50)},
                                                  {"4101", "fund.relief", -Yuan(50)}}));
-  // Every posting set the books accepted balances per fund.
+  Ok("gift", kClerk, MakeGift("2022-05-08", "online", "fund.gm", Yuan(70), 0, "donation", "camp.99"));
+  Ok("match", kClerk, Match{"2022-05-09", "camp.99", "M", Yuan(30), {}});
+  Ok("match.clawback", kClerk, Clawback{"2022-05-10", "camp.99", "gaming", Yuan(5), {}});
+  Ok("settlement", kClerk, Settlement{"2022-05-20", "camp.99", Hex("s"), Yuan(70), Yuan(25), {}});
+  const uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-21", "fund.relief", Yuan(20)));
+  const uint64_t a = Ok("payment.approve", kApprover, Decide("2022-05-21", r));
+  Ok("fund.release", kAdmin, Release{"2022-05-22", "fund.relief", "fund.general", "done", Yuan(10), {}});
+  Ok("reversal", kClerk, Reverse("2022-05-22", a));
+  // Every leaf's postings balance within each fund, and each fund's assets equal
+  // its net assets.
+  int with_postings = 0;
   for (uint64_t i = 1; i < h_.ledger()->Size(); ++i) {
     const Entry e = h_.EntryAt(i);
     std::map<std::string, int64_t> per_fund;
     if (const auto* ps = PostingsOf(e)) {
-      for (const Posting& p : *ps) per_fund[p.fund] += p.amount;
+      ++with_postings;
+      for (const Posting& p : *ps) {
+        EXPECT_NE(p.amount, 0);
+        per_fund[p.fund] += p.amount;
+      }
     }
     for (const auto& [fund, sum] : per_fund) EXPECT_EQ(sum, 0) << "entry " << i << " fund " << fund;
   }
+  EXPECT_EQ(with_postings, 8);  // two gifts, match, clawback, settlement, approval, release, reversal
+  for (const char* fund : {"fund.relief", "fund.general", "fund.gm"}) {
+    int64_t assets = 0;
+    for (const char* acct : {"1001", "1002", "1121", "1201"}) assets += Bal(acct, fund);
+    EXPECT_EQ(assets, Fund(fund).net) << fund;
+  }
+  EXPECT_EQ(Fund("fund.relief").net, Yuan(40));
+  EXPECT_EQ(Fund("fund.general").net, Yuan(10));
+  EXPECT_EQ(Fund("fund.gm").net, Yuan(95));
 }
 
 TEST_F(BooksRulesTest, UnknownAccountsAndFundsAndEntriesBeforeOpening) {
