@@ -1,0 +1,129 @@
+// boai.v1.Ledger: thin handlers over the core. Each handler authenticates and
+// authorizes the caller, validates and converts the request, makes one core call
+// (the Clerk for writes, the Ledger or the books for reads) and maps the
+// absl::Status to a gRPC status with ToGrpcStatus. Every write and every
+// rejection is logged (spdlog) without personal data: user, RPC, idempotency
+// key, index or status code and message.
+#ifndef BOAI_SERVICES_LEDGER_SERVICE_H_
+#define BOAI_SERVICES_LEDGER_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "boai/v1/ledger.grpc.pb.h"
+#include "ledger/books/books_hook.h"
+#include "ledger/books/clerk.h"
+#include "ledger/books/personal.h"
+#include "ledger/ledger.h"
+#include "services/auth.h"
+
+namespace boai::service {
+
+// The display text for a donor's masked name: the first character, then "*".
+// REQUIRES: name is non-empty valid UTF-8.
+std::string MaskedName(std::string_view name);
+inline constexpr char kAnonymousDisplay[] = "爱心人士";
+
+// Writes the opened chart accounts that are missing, as user `by`. Returns how
+// many accounts it opened. Idempotent.
+absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::string& by);
+
+class LedgerService final : public boai::v1::Ledger::Service {
+ public:
+  // None owned; all must outlive the service.
+  LedgerService(ledger::Ledger* ledger, const books::BooksHook* books, const books::Clerk* clerk,
+                books::PersonalStore* people, UserStore* users);
+
+  // Writes.
+  grpc::Status RecordGift(grpc::ServerContext* ctx, const v1::RecordGiftRequest* req,
+                          v1::Receipt* out) override;
+  grpc::Status ImportGifts(grpc::ServerContext* ctx,
+                           grpc::ServerReader<v1::RecordGiftRequest>* reader,
+                           v1::ImportGiftsResponse* out) override;
+  grpc::Status RequestPayment(grpc::ServerContext* ctx, const v1::RequestPaymentRequest* req,
+                              v1::Receipt* out) override;
+  grpc::Status ApprovePayment(grpc::ServerContext* ctx, const v1::ApprovePaymentRequest* req,
+                              v1::Receipt* out) override;
+  grpc::Status RejectPayment(grpc::ServerContext* ctx, const v1::RejectPaymentRequest* req,
+                             v1::Receipt* out) override;
+  grpc::Status Reverse(grpc::ServerContext* ctx, const v1::ReverseRequest* req,
+                       v1::Receipt* out) override;
+  grpc::Status VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
+                           v1::Receipt* out) override;
+  grpc::Status RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
+                           v1::Receipt* out) override;
+  grpc::Status Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,
+                        v1::Receipt* out) override;
+  grpc::Status Settle(grpc::ServerContext* ctx, const v1::SettleRequest* req,
+                      v1::Receipt* out) override;
+  grpc::Status InitBooks(grpc::ServerContext* ctx, const v1::InitBooksRequest* req,
+                         v1::InitBooksResponse* out) override;
+  grpc::Status OpenFund(grpc::ServerContext* ctx, const v1::OpenFundRequest* req,
+                        v1::Receipt* out) override;
+  grpc::Status OpenCampaign(grpc::ServerContext* ctx, const v1::OpenCampaignRequest* req,
+                            v1::Receipt* out) override;
+  grpc::Status SetProgrammeRules(grpc::ServerContext* ctx, const v1::SetProgrammeRulesRequest* req,
+                                 v1::Receipt* out) override;
+  grpc::Status ReleaseFund(grpc::ServerContext* ctx, const v1::ReleaseFundRequest* req,
+                           v1::Receipt* out) override;
+  grpc::Status AddUser(grpc::ServerContext* ctx, const v1::AddUserRequest* req,
+                       v1::AddUserResponse* out) override;
+
+  // Reads.
+  grpc::Status GetEntry(grpc::ServerContext* ctx, const v1::GetEntryRequest* req,
+                        v1::Entry* out) override;
+  grpc::Status ListEntries(grpc::ServerContext* ctx, const v1::ListEntriesRequest* req,
+                           grpc::ServerWriter<v1::Entry>* writer) override;
+  grpc::Status GetBalances(grpc::ServerContext* ctx, const v1::GetBalancesRequest* req,
+                           v1::GetBalancesResponse* out) override;
+  grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
+                           v1::Campaign* out) override;
+
+  // Verification.
+  grpc::Status GetCheckpoint(grpc::ServerContext* ctx, const v1::GetCheckpointRequest* req,
+                             v1::GetCheckpointResponse* out) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
+                                 v1::GetInclusionProofResponse* out) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* ctx,
+                                   const v1::GetConsistencyProofRequest* req,
+                                   v1::GetConsistencyProofResponse* out) override;
+
+ private:
+  // A write ready for the clerk.
+  struct Write {
+    std::string kind;
+    books::Body body;
+    std::string key;
+    std::string person_id;  // registered for the request, if any
+  };
+
+  // Authenticates the caller of `rpc` and checks that their role allows `need`.
+  absl::StatusOr<User> Authorize(const grpc::ServerContext* ctx, std::string_view rpc,
+                                 Access need) const;
+  // Runs a write: authorize, `prepare` the entry (validation, personal data),
+  // one Clerk::Record, the receipt, the log line.
+  grpc::Status RunWrite(grpc::ServerContext* ctx, std::string_view rpc, Access need,
+                        std::string_view key,
+                        const std::function<absl::StatusOr<Write>(const User&)>& prepare,
+                        v1::Receipt* out);
+  // Runs anything else: authorize, `body`, log a rejection.
+  grpc::Status Run(grpc::ServerContext* ctx, std::string_view rpc, Access need,
+                   const std::function<absl::Status(const User&)>& body);
+  grpc::Status Reject(std::string_view rpc, const std::string& user, std::string_view key,
+                      const absl::Status& status) const;
+
+  absl::StatusOr<Write> PrepareGift(const v1::RecordGiftRequest& req, const User& user) const;
+  absl::Status FillReceipt(const ledger::AppendResult& r, const Write& w, v1::Receipt* out) const;
+  std::string Today() const;
+
+  ledger::Ledger* ledger_;
+  const books::BooksHook* books_;
+  const books::Clerk* clerk_;
+  books::PersonalStore* people_;
+  UserStore* users_;
+};
+
+}  // namespace boai::service
+
+#endif  // BOAI_SERVICES_LEDGER_SERVICE_H_
