@@ -43,8 +43,9 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       return absl::OkStatus();
     }
     case T::number_float:
-      return absl::InvalidArgumentError(StrCat(
-          "JSON value at ", path, " is a fraction; the ledger stores integers only (amounts in fen)"));
+      return absl::InvalidArgumentError(
+          StrCat("JSON value at ", path,
+                 " is a fraction; the ledger stores integers only (amounts in fen)"));
     case T::string: {
       const std::string& s = v.get_ref<const std::string&>();
       if (!IsValidUtf8(s)) {
@@ -70,8 +71,8 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       bool first = true;
       for (const auto& [key, item] : v.items()) {  // std::map: sorted by bytes
         if (!ValidKey(key)) {
-          return absl::InvalidArgumentError(StrCat(
-              "JSON key \"", key, "\" at ", path, " must be ASCII letters, digits, _ . -"));
+          return absl::InvalidArgumentError(
+              StrCat("JSON key \"", key, "\" at ", path, " must be ASCII letters, digits, _ . -"));
         }
         if (!first) out->push_back(',');
         first = false;
@@ -104,13 +105,27 @@ void AppendJsonString(std::string* out, std::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           out->append("\\u00");

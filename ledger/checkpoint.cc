@@ -19,9 +19,9 @@ absl::StatusOr<Checkpoint> ParseCheckpointBody(std::string_view text) {
   }
   std::vector<std::string_view> lines = Split(text.substr(0, text.size() - 1), '\n');
   if (lines.size() < 3) {
-    return absl::InvalidArgumentError(StrCat(
-        "malformed checkpoint: expected origin, size and root lines, got ", lines.size(),
-        " lines"));
+    return absl::InvalidArgumentError(
+        StrCat("malformed checkpoint: expected origin, size and root lines, got ", lines.size(),
+               " lines"));
   }
   Checkpoint c;
   c.origin = std::string(lines[0]);
@@ -42,8 +42,7 @@ absl::StatusOr<Checkpoint> ParseCheckpointBody(std::string_view text) {
 std::string FormatTlogProof(const TlogProof& proof) {
   std::string out = StrCat(kProofHeader, "\n");
   if (!proof.extra.empty()) StrAppend(&out, "extra ", Base64Encode(proof.extra), "\n");
-  StrAppend(&out, "index ", proof.index, "\n", FormatHashLines(proof.path), "\n",
-                  proof.checkpoint);
+  StrAppend(&out, "index ", proof.index, "\n", FormatHashLines(proof.path), "\n", proof.checkpoint);
   return out;
 }
 

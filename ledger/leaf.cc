@@ -4,8 +4,8 @@
 
 #include <charconv>
 
-#include "ledger/strings.h"
 #include "ledger/canonical_json.h"
+#include "ledger/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace boai::ledger {
@@ -18,7 +18,7 @@ std::string EncodeLeaf(const LeafHeader& h, std::string_view body) {
   StrAppend(&out, ",\"index\":", h.index, ",\"key\":");
   AppendJsonString(&out, h.key);
   StrAppend(&out, ",\"kind\":\"", h.kind, "\",\"prev\":\"", HashToHex(h.prev),
-                  "\",\"time_ms\":", h.time_ms, ",\"v\":", kLeafVersion, "}");
+            "\",\"time_ms\":", h.time_ms, ",\"v\":", kLeafVersion, "}");
   return out;
 }
 
@@ -28,17 +28,18 @@ absl::Status ValidateKind(std::string_view kind) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.');
   }
   if (!ok) {
-    return absl::InvalidArgumentError(StrCat(
-        "entry kind \"", kind, "\" must be 1-64 characters of a-z, 0-9, _ and ., starting with a letter"));
+    return absl::InvalidArgumentError(
+        StrCat("entry kind \"", kind,
+               "\" must be 1-64 characters of a-z, 0-9, _ and ., starting with a letter"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateKey(std::string_view key) {
   if (key.empty() || key.size() > kMaxKeyBytes || !IsValidUtf8(key)) {
-    return absl::InvalidArgumentError(StrCat(
-        "idempotency key must be 1-", kMaxKeyBytes, " bytes of UTF-8, got ", key.size(),
-        " bytes; use the receipt number, bank slip or platform transaction id"));
+    return absl::InvalidArgumentError(
+        StrCat("idempotency key must be 1-", kMaxKeyBytes, " bytes of UTF-8, got ", key.size(),
+               " bytes; use the receipt number, bank slip or platform transaction id"));
   }
   return absl::OkStatus();
 }
@@ -47,8 +48,8 @@ namespace {
 
 absl::Status UnknownVersion(uint64_t version) {
   return absl::InvalidArgumentError(StrCat("unknown leaf version ", version,
-                                                 "; this build reads version ", kLeafVersion,
-                                                 " only: use a newer boai-audit"));
+                                           "; this build reads version ", kLeafVersion,
+                                           " only: use a newer boai-audit"));
 }
 
 }  // namespace
@@ -56,7 +57,7 @@ absl::Status UnknownVersion(uint64_t version) {
 struct LeafDecoder::Impl {
   simdjson::ondemand::parser parser;
   simdjson::dom::parser validator;  // the on-demand parser does not validate skipped parts
-  std::string buffer;  // the leaf copied with simdjson's padding
+  std::string buffer;               // the leaf copied with simdjson's padding
 };
 
 LeafDecoder::LeafDecoder() : impl_(new Impl) {}
@@ -80,7 +81,9 @@ bool EatBack(std::string_view* s, std::string_view suffix) {
 // Takes a canonical decimal (no sign, no leading zero) off the end of `*s`.
 bool EatBackUint(std::string_view* s, uint64_t* out) {
   size_t n = 0;
-  while (n < s->size() && n < 20 && (*s)[s->size() - 1 - n] >= '0' && (*s)[s->size() - 1 - n] <= '9') ++n;
+  while (n < s->size() && n < 20 && (*s)[s->size() - 1 - n] >= '0' &&
+         (*s)[s->size() - 1 - n] <= '9')
+    ++n;
   if (n == 0 || n == 20) return false;
   std::string_view digits = s->substr(s->size() - n);
   if (n > 1 && digits[0] == '0') return false;
@@ -100,7 +103,8 @@ bool EatBackPlainString(std::string_view* s, std::string_view* out, bool kind_ch
   for (char ch : *out) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == '\\') return false;
-    if (kind_chars && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+    if (kind_chars && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
+      return false;
   }
   if (open > 0 && (*s)[open - 1] == '\\') return false;
   s->remove_suffix(s->size() - open);
@@ -116,11 +120,11 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
   std::string_view key, kind, prev;
   bool ok = EatBack(&s, ",\"v\":1}") && EatBackUint(&s, &out.header.time_ms) &&
             EatBack(&s, ",\"time_ms\":") && EatBackPlainString(&s, &prev, false) &&
-            prev.size() == 64 && EatBack(&s, ",\"prev\":") &&
-            EatBackPlainString(&s, &kind, true) && EatBack(&s, ",\"kind\":") &&
-            EatBackPlainString(&s, &key, false) && EatBack(&s, ",\"key\":") &&
-            EatBackUint(&s, &out.header.index) && EatBack(&s, ",\"index\":") &&
-            s.substr(0, 8) == "{\"body\":" && s.size() >= 10 && s[8] == '{' && s.back() == '}';
+            prev.size() == 64 && EatBack(&s, ",\"prev\":") && EatBackPlainString(&s, &kind, true) &&
+            EatBack(&s, ",\"kind\":") && EatBackPlainString(&s, &key, false) &&
+            EatBack(&s, ",\"key\":") && EatBackUint(&s, &out.header.index) &&
+            EatBack(&s, ",\"index\":") && s.substr(0, 8) == "{\"body\":" && s.size() >= 10 &&
+            s[8] == '{' && s.back() == '}';
   if (ok) {
     for (char c : prev) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
   }
@@ -154,7 +158,7 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeView(std::string_view bytes) {
   if (doc.get_object().get(obj)) return bad("not a JSON object");
 
   // The fields must come exactly in this order: canonical form sorts them.
-  static constexpr std::string_view kFields[] = {"body", "index", "key", "kind",
+  static constexpr std::string_view kFields[] = {"body", "index",   "key", "kind",
                                                  "prev", "time_ms", "v"};
   LeafView out;
   size_t n = 0;
@@ -170,7 +174,7 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeView(std::string_view bytes) {
         return UnknownVersion(v);
       }
       return bad(StrCat("unexpected field \"", name, "\" at position ", n + 1,
-                              "; version 1 leaves have body, index, key, kind, prev, time_ms, v"));
+                        "; version 1 leaves have body, index, key, kind, prev, time_ms, v"));
     }
     simdjson::ondemand::value value = field.value();
     simdjson::error_code err = simdjson::SUCCESS;

@@ -1,6 +1,7 @@
 #include "ledger/ledger.h"
 
 #include <pthread.h>
+#include <simdjson.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -10,12 +11,10 @@
 #include <sstream>
 #include <unordered_map>
 
-#include <simdjson.h>
-
-#include "ledger/strings.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
 #include "ledger/leaf.h"
+#include "ledger/strings.h"
 
 namespace boai::ledger {
 namespace {
@@ -50,9 +49,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status DataLoss(std::string_view what) {
-  return absl::DataLossError(StrCat(
-      "the ledger database is inconsistent: ", what,
-      ". Do not write to it; run `boai-audit verify` on a copy and restore from backup"));
+  return absl::DataLossError(
+      StrCat("the ledger database is inconsistent: ", what,
+             ". Do not write to it; run `boai-audit verify` on a copy and restore from backup"));
 }
 
 }  // namespace
@@ -112,15 +111,14 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   std::error_code ec;
   bool exists = std::filesystem::exists(DatabasePath(dir) + "/CURRENT", ec);
   if (!exists && (o.read_only || !o.create_if_missing)) {
-    return absl::NotFoundError(StrCat(
-        "no ledger in ", dir, " (", DatabasePath(dir),
-        " does not exist); check --data, or start boaid once to create one"));
+    return absl::NotFoundError(
+        StrCat("no ledger in ", dir, " (", DatabasePath(dir),
+               " does not exist); check --data, or start boaid once to create one"));
   }
   if (!exists) {
     std::filesystem::create_directories(dir + "/keys", ec);
     if (ec) {
-      return absl::FailedPreconditionError(
-          StrCat("cannot create ", dir, "/keys: ", ec.message()));
+      return absl::FailedPreconditionError(StrCat("cannot create ", dir, "/keys: ", ec.message()));
     }
     ::chmod((dir + "/keys").c_str(), 0700);
     so.create_if_missing = true;
@@ -136,9 +134,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
     absl::Status s = l->Create(LogKeyPath(dir));
     if (!s.ok()) return s;
   } else if (**format != kFormat) {
-    return absl::FailedPreconditionError(StrCat(
-        "the database in ", dir, " has format \"", **format, "\"; this build reads \"", kFormat,
-        "\""));
+    return absl::FailedPreconditionError(StrCat("the database in ", dir, " has format \"", **format,
+                                                "\"; this build reads \"", kFormat, "\""));
   }
   absl::Status s = l->LoadAndCheck();
   if (!s.ok()) return s;
@@ -154,23 +151,22 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
     if (!l->signer_.has_value()) {
       absl::StatusOr<std::string> key = ReadFile(LogKeyPath(dir));
       if (!key.ok()) {
-        return absl::FailedPreconditionError(StrCat(
-            "the signing key ", LogKeyPath(dir),
-            " is missing; restore it from your key backup (the ledger can still be read and "
-            "verified without it)"));
+        return absl::FailedPreconditionError(
+            StrCat("the signing key ", LogKeyPath(dir),
+                   " is missing; restore it from your key backup (the ledger can still be read and "
+                   "verified without it)"));
       }
       absl::StatusOr<NoteSigner> signer = NoteSigner::FromPrivateKey(*key);
       if (!signer.ok()) {
-        return absl::FailedPreconditionError(
-            StrCat("the signing key ", LogKeyPath(dir), " is unusable: ",
-                         signer.status().message()));
+        return absl::FailedPreconditionError(StrCat("the signing key ", LogKeyPath(dir),
+                                                    " is unusable: ", signer.status().message()));
       }
       l->signer_ = std::move(*signer);
     }
     if (l->signer_->VerifierKey() != l->verifier_.VerifierKey()) {
-      return absl::FailedPreconditionError(StrCat(
-          "the signing key ", LogKeyPath(dir), " (", l->signer_->VerifierKey(),
-          ") is not this ledger's key (", l->verifier_.VerifierKey(), ")"));
+      return absl::FailedPreconditionError(
+          StrCat("the signing key ", LogKeyPath(dir), " (", l->signer_->VerifierKey(),
+                 ") is not this ledger's key (", l->verifier_.VerifierKey(), ")"));
     }
     l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
     l->syncer_ = std::thread([p = l.get()] { p->SyncLoop(); });
@@ -252,8 +248,8 @@ absl::Status Ledger::LoadAndCheck() {
   }
   uint64_t last = DecodeU64(it->key().ToStringView());
   if (last != head_.size - 1) {
-    return DataLoss(StrCat("the head says ", head_.size, " entries (last index ",
-                                 head_.size - 1, ") but the last stored entry is index ", last));
+    return DataLoss(StrCat("the head says ", head_.size, " entries (last index ", head_.size - 1,
+                           ") but the last stored entry is index ", last));
   }
   if (LeafHash(it->value().ToStringView()) != head_.last_hash) {
     return DataLoss(StrCat("the hash of entry ", last, " differs from the head record"));
@@ -271,8 +267,8 @@ absl::Status Ledger::LoadAndCheck() {
   if (!cit->Valid()) return DataLoss("there is no checkpoint");
   uint64_t cp_size = DecodeU64(cit->key().ToStringView());
   if (cp_size != head_.size) {
-    return DataLoss(StrCat("the last checkpoint is for ", cp_size,
-                                 " entries but the head says ", head_.size));
+    return DataLoss(
+        StrCat("the last checkpoint is for ", cp_size, " entries but the head says ", head_.size));
   }
   std::string note_text = cit->value().ToString();
   absl::StatusOr<Note> note = ParseNote(note_text);
@@ -287,8 +283,8 @@ absl::Status Ledger::LoadAndCheck() {
   Hash root = head_.frontier.Root();
   if (cp->root != root) {
     return DataLoss(StrCat("the tree's root at size ", head_.size, " (", HashToBase64(root),
-                                 ") differs from the last checkpoint's root (",
-                                 HashToBase64(cp->root), ")"));
+                           ") differs from the last checkpoint's root (", HashToBase64(cp->root),
+                           ")"));
   }
   latest_checkpoint_ = std::move(note_text);
   size_.store(head_.size, std::memory_order_release);
@@ -362,10 +358,9 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
 std::vector<absl::StatusOr<AppendResult>> Ledger::AppendMany(std::vector<EntryDraft> drafts) {
   std::promise<std::vector<absl::StatusOr<AppendResult>>> promise;
   std::future<std::vector<absl::StatusOr<AppendResult>>> future = promise.get_future();
-  AppendAsync(std::move(drafts),
-              [&promise](std::vector<absl::StatusOr<AppendResult>> r) {
-                promise.set_value(std::move(r));
-              });
+  AppendAsync(std::move(drafts), [&promise](std::vector<absl::StatusOr<AppendResult>> r) {
+    promise.set_value(std::move(r));
+  });
   return future.get();
 }
 
@@ -384,8 +379,8 @@ void Ledger::WriterLoop() {
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is answered
       size_t entries = 0;
-      while (!queue_.empty() &&
-             (batch.empty() || entries + queue_.front().drafts.size() <= options_.max_batch_entries)) {
+      while (!queue_.empty() && (batch.empty() || entries + queue_.front().drafts.size() <=
+                                                      options_.max_batch_entries)) {
         entries += queue_.front().drafts.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -427,9 +422,9 @@ void Ledger::ProcessBatch(std::vector<Request>& requests) {
   if (!written.ok()) {
     // Nothing of the batch reached the database: forget it and go on from head_.
     if (options_.hook != nullptr) options_.hook->Abort();
-    absl::Status failed = absl::UnavailableError(StrCat(
-        "the batch was not written, nothing of it is stored; retry with the same keys: ",
-        ToStd(written.message())));
+    absl::Status failed = absl::UnavailableError(
+        StrCat("the batch was not written, nothing of it is stored; retry with the same keys: ",
+               ToStd(written.message())));
     for (auto& per_request : batch.results) {
       for (auto& r : per_request) {
         if (r.ok()) r = failed;
@@ -468,9 +463,10 @@ void Ledger::SyncLoop() {
       // After a failed fsync nothing about the file can be trusted: stop writing.
       // Restarting recovers exactly what reached the disk; callers retry with the
       // same idempotency keys and get the original entry if it survived.
-      absl::Status failed = absl::UnavailableError(StrCat(
-          "the ledger could not sync its log to disk and has stopped accepting writes; "
-          "restart boaid, then retry with the same keys: ", ToStd(synced.message())));
+      absl::Status failed = absl::UnavailableError(
+          StrCat("the ledger could not sync its log to disk and has stopped accepting writes; "
+                 "restart boaid, then retry with the same keys: ",
+                 ToStd(synced.message())));
       {
         std::lock_guard<std::mutex> lock(sync_mu_);
         failed_ = failed;
@@ -561,8 +557,8 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
     results[r].reserve(requests[r].drafts.size());
     for (const EntryDraft& d : requests[r].drafts) {
       const size_t slot = k++;
-      const absl::Status& valid = requests[r].checked.empty() ? absl::OkStatus()
-                                                               : requests[r].checked[results[r].size()];
+      const absl::Status& valid =
+          requests[r].checked.empty() ? absl::OkStatus() : requests[r].checked[results[r].size()];
       if (!valid.ok()) {
         results[r].push_back(valid);
         continue;
@@ -581,8 +577,7 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
         continue;
       }
       if (statuses[slot].ok() && found[slot].size() == 8) {
-        absl::StatusOr<AppendResult> dup =
-            FindDuplicate(d, DecodeU64(found[slot].ToStringView()));
+        absl::StatusOr<AppendResult> dup = FindDuplicate(d, DecodeU64(found[slot].ToStringView()));
         results[r].push_back(std::move(dup));
         continue;
       }
@@ -626,8 +621,8 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
 absl::StatusOr<std::string> Ledger::LeafAt(uint64_t index) const {
   uint64_t size = Size();
   if (index >= size) {
-    return absl::OutOfRangeError(StrCat("entry ", index, " does not exist: the ledger has ",
-                                              size, " entries, indexes 0 to ", size - 1));
+    return absl::OutOfRangeError(StrCat("entry ", index, " does not exist: the ledger has ", size,
+                                        " entries, indexes 0 to ", size - 1));
   }
   absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kEntries, U64Key(index));
   if (!v.ok()) return v.status();
@@ -646,9 +641,9 @@ absl::StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
       size > Size() ? std::optional<std::string>() : storage_->Get(Cf::kCheckpoints, U64Key(size));
   if (!v.ok()) return v.status();
   if (!v->has_value()) {
-    return absl::NotFoundError(StrCat(
-        "no checkpoint was signed at tree size ", size,
-        "; checkpoints exist only where a batch ended (the latest is at ", Size(), ")"));
+    return absl::NotFoundError(
+        StrCat("no checkpoint was signed at tree size ", size,
+               "; checkpoints exist only where a batch ended (the latest is at ", Size(), ")"));
   }
   return std::move(**v);
 }
@@ -656,8 +651,8 @@ absl::StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
 absl::StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
   uint64_t size = Size();
   if (tree_size == 0 || tree_size > size) {
-    return absl::OutOfRangeError(StrCat("tree size ", tree_size,
-                                              " is not between 1 and the ledger's size ", size));
+    return absl::OutOfRangeError(
+        StrCat("tree size ", tree_size, " is not between 1 and the ledger's size ", size));
   }
   return boai::ledger::InclusionProof(*upper_, index, tree_size);
 }
@@ -666,8 +661,8 @@ absl::StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size,
                                                            uint64_t new_size) const {
   uint64_t size = Size();
   if (new_size > size) {
-    return absl::OutOfRangeError(StrCat("tree size ", new_size,
-                                              " is beyond the ledger's size ", size));
+    return absl::OutOfRangeError(
+        StrCat("tree size ", new_size, " is beyond the ledger's size ", size));
   }
   return boai::ledger::ConsistencyProof(*upper_, old_size, new_size);
 }
@@ -685,8 +680,7 @@ absl::StatusOr<std::string> Ledger::TlogProof(uint64_t index) const {
 }
 
 absl::StatusOr<std::optional<uint64_t>> Ledger::FindByKey(std::string_view key) const {
-  absl::StatusOr<std::optional<std::string>> v =
-      storage_->Get(Cf::kIndex, IdempotencyKey(key));
+  absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kIndex, IdempotencyKey(key));
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::nullopt;
   uint64_t index = DecodeU64(**v);

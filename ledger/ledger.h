@@ -20,8 +20,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -194,7 +194,7 @@ class Ledger {
   NoteVerifier verifier_;
   std::optional<NoteSigner> signer_;
 
-  Head head_;  // writer thread only (and Open)
+  Head head_;                          // writer thread only (and Open)
   std::unique_ptr<UpperNodes> upper_;  // proofs read the upper tree from memory
   std::atomic<uint64_t> size_{0};
   mutable std::mutex checkpoint_mu_;

@@ -30,8 +30,8 @@ absl::StatusOr<Hash> SubtreeHash(const NodeSource& nodes, uint64_t lo, uint64_t 
 }
 
 absl::Status Mismatch(std::string_view what, const Hash& got, const Hash& want) {
-  return absl::FailedPreconditionError(StrCat(what, ": computed ", HashToBase64(got),
-                                                    ", expected ", HashToBase64(want)));
+  return absl::FailedPreconditionError(
+      StrCat(what, ": computed ", HashToBase64(got), ", expected ", HashToBase64(want)));
 }
 
 }  // namespace
@@ -48,16 +48,15 @@ absl::StatusOr<std::vector<Hash>> InclusionProof(const NodeSource& nodes, uint64
         StrCat("index ", index, " is beyond the tree: it is empty (size 0)"));
   }
   if (index >= size) {
-    return absl::InvalidArgumentError(StrCat("index ", index,
-                                                   " is beyond the tree: it holds ", size,
-                                                   " entries, indexes 0 to ", size - 1));
+    return absl::InvalidArgumentError(StrCat("index ", index, " is beyond the tree: it holds ",
+                                             size, " entries, indexes 0 to ", size - 1));
   }
   std::vector<Hash> top_down;
   uint64_t lo = 0, hi = size, m = index;
   while (hi - lo > 1) {
     uint64_t k = SplitPoint(hi - lo);
-    absl::StatusOr<Hash> sibling = m < k ? SubtreeHash(nodes, lo + k, hi)
-                                         : SubtreeHash(nodes, lo, lo + k);
+    absl::StatusOr<Hash> sibling =
+        m < k ? SubtreeHash(nodes, lo + k, hi) : SubtreeHash(nodes, lo, lo + k);
     if (!sibling.ok()) return sibling.status();
     top_down.push_back(*sibling);
     if (m < k) {
@@ -74,8 +73,8 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes, uint
                                                    uint64_t new_size) {
   if (old_size == 0 || old_size > new_size) {
     return absl::InvalidArgumentError(
-        StrCat("a consistency proof needs 0 < old size <= new size; got old size ",
-                     old_size, " and new size ", new_size));
+        StrCat("a consistency proof needs 0 < old size <= new size; got old size ", old_size,
+               " and new size ", new_size));
   }
   std::vector<Hash> top_down;
   uint64_t lo = 0, hi = new_size, m = old_size;
@@ -140,14 +139,15 @@ absl::Status VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t siz
 absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
                                const Hash& new_root, const std::vector<Hash>& proof) {
   if (old_size == 0 || old_size > new_size) {
-    return absl::InvalidArgumentError(StrCat(
-        "consistency needs 0 < old size <= new size; got ", old_size, " and ", new_size));
+    return absl::InvalidArgumentError(
+        StrCat("consistency needs 0 < old size <= new size; got ", old_size, " and ", new_size));
   }
   if (old_size == new_size) {
     if (!proof.empty()) {
       return absl::FailedPreconditionError("consistency proof between equal sizes must be empty");
     }
-    if (old_root != new_root) return Mismatch("equal sizes with different roots", old_root, new_root);
+    if (old_root != new_root)
+      return Mismatch("equal sizes with different roots", old_root, new_root);
     return absl::OkStatus();
   }
   std::vector<Hash> path;

@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ledger/strings.h"
 #include "ledger/canonical_json.h"
 #include "ledger/hash.h"
+#include "ledger/strings.h"
 
 namespace boai::ledger {
 namespace {
@@ -61,8 +61,8 @@ absl::StatusOr<KeyParts> ParseKeyParts(std::string_view s, std::string_view what
     parts = {s.substr(0, first), s.substr(first + 1, second - first - 1), s.substr(second + 1)};
   }
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(StrCat("malformed ", what, ": ", why,
-                                                   "; expected name+keyid+base64"));
+    return absl::InvalidArgumentError(
+        StrCat("malformed ", what, ": ", why, "; expected name+keyid+base64"));
   };
   if (parts.size() != 3) return bad("it does not have three '+'-separated parts");
   KeyParts kp;
@@ -77,8 +77,8 @@ absl::StatusOr<KeyParts> ParseKeyParts(std::string_view s, std::string_view what
     return bad("the key is not base64 of 33 bytes");
   }
   if (static_cast<uint8_t>(raw[0]) != kAlgEd25519) {
-    return bad(StrCat("unsupported key type ", static_cast<int>(raw[0]),
-                            " (only Ed25519, type 1)"));
+    return bad(
+        StrCat("unsupported key type ", static_cast<int>(raw[0]), " (only Ed25519, type 1)"));
   }
   kp.key = raw.substr(1);
   return kp;
@@ -148,8 +148,7 @@ absl::StatusOr<NoteSigner> NoteSigner::FromPrivateKey(std::string_view encoded) 
 std::string NoteSigner::PrivateKeyString() const {
   std::string raw(1, static_cast<char>(kAlgEd25519));
   raw += seed_;
-  return StrCat(kPrivatePrefix, name_, "+", HexKeyId(key_id_), "+",
-                      Base64Encode(raw));
+  return StrCat(kPrivatePrefix, name_, "+", HexKeyId(key_id_), "+", Base64Encode(raw));
 }
 
 std::string NoteSigner::VerifierKey() const {
@@ -162,10 +161,10 @@ std::string NoteSigner::Sign(std::string_view message) const {
   std::string sig(64, '\0');
   size_t len = sig.size();
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
-            EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                           reinterpret_cast<const unsigned char*>(message.data()),
-                           message.size()) == 1;
+  bool ok =
+      ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
+      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok || len != 64) std::abort();  // only on allocation failure
   return sig;
@@ -182,9 +181,9 @@ absl::StatusOr<NoteVerifier> NoteVerifier::FromVerifierKey(std::string_view vkey
   v.public_key_ = kp->key;
   v.key_id_ = ComputeKeyId(v.name_, kAlgEd25519, v.public_key_);
   if (v.key_id_ != kp->id) {
-    return absl::InvalidArgumentError(StrCat(
-        "malformed verifier key: key id ", HexKeyId(kp->id), " does not match the key (",
-        HexKeyId(v.key_id_), ")"));
+    return absl::InvalidArgumentError(StrCat("malformed verifier key: key id ", HexKeyId(kp->id),
+                                             " does not match the key (", HexKeyId(v.key_id_),
+                                             ")"));
   }
   EVP_PKEY* k = EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(v.public_key_.data()), 32);
@@ -202,12 +201,11 @@ std::string NoteVerifier::VerifierKey() const {
 bool NoteVerifier::Verify(std::string_view message, std::string_view signature) const {
   if (signature.size() != 64) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr &&
-            EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()) == 1;
+  bool ok =
+      ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -220,8 +218,7 @@ std::string FormatSignatureLine(std::string_view name, const KeyId& id,
 }
 
 std::string SignNote(std::string_view text, const NoteSigner& signer) {
-  return StrCat(text, "\n",
-                      FormatSignatureLine(signer.name(), signer.key_id(), signer.Sign(text)));
+  return StrCat(text, "\n", FormatSignatureLine(signer.name(), signer.key_id(), signer.Sign(text)));
 }
 
 absl::StatusOr<Note> ParseNote(std::string_view note) {
@@ -243,8 +240,7 @@ absl::StatusOr<Note> ParseNote(std::string_view note) {
   sigs.remove_suffix(1);
   for (std::string_view line : Split(sigs, '\n')) {
     auto bad = [&](std::string_view why) {
-      return absl::InvalidArgumentError(
-          StrCat("malformed signature line \"", line, "\": ", why));
+      return absl::InvalidArgumentError(StrCat("malformed signature line \"", line, "\": ", why));
     };
     if (line.substr(0, kEmDash.size() + 1) != StrCat(kEmDash, " ")) {
       return bad("it does not start with an em dash (U+2014) and a space");
@@ -278,8 +274,8 @@ absl::Status VerifyNote(const Note& note, const NoteVerifier& verifier) {
     }
   }
   if (!seen) {
-    return absl::FailedPreconditionError(StrCat(
-        "the note carries no signature by key ", verifier.VerifierKey()));
+    return absl::FailedPreconditionError(
+        StrCat("the note carries no signature by key ", verifier.VerifierKey()));
   }
   return absl::OkStatus();
 }

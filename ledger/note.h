@@ -94,8 +94,7 @@ absl::StatusOr<Note> ParseNote(std::string_view note);
 absl::Status VerifyNote(const Note& note, const NoteVerifier& verifier);
 
 // Formats a signature line.
-std::string FormatSignatureLine(std::string_view name, const KeyId& id,
-                                std::string_view signature);
+std::string FormatSignatureLine(std::string_view name, const KeyId& id, std::string_view signature);
 
 // Creates `path` with mode 0600 holding `contents`; fails if it exists.
 absl::Status WritePrivateFile(const std::string& path, std::string_view contents);

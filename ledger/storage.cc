@@ -29,9 +29,7 @@ uint64_t DecodeU64(std::string_view b) {
   return v;
 }
 
-std::string TreeKey(int level, uint64_t index) {
-  return U64Key(((index + 1) << level) - 1);
-}
+std::string TreeKey(int level, uint64_t index) { return U64Key(((index + 1) << level) - 1); }
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.ok()) return absl::OkStatus();
@@ -40,8 +38,8 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   if (s.IsNotFound()) return absl::NotFoundError(msg);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-    return absl::UnavailableError(StrCat(
-        msg, " (is another boaid using this data directory? stop it, or use a copy)"));
+    return absl::UnavailableError(
+        StrCat(msg, " (is another boaid using this data directory? stop it, or use a copy)"));
   }
   if (s.IsIOError()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);

@@ -3,10 +3,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "ledger/checkpoint.h"
@@ -34,17 +34,17 @@ struct SeenCheckpoint {
   uint64_t size = 0;
   std::optional<Finding> problem;  // unreadable, bad signature, wrong origin or size
   Hash claimed_root{};
-  std::vector<Hash> local_edge;    // the chunk's own right edge at that size
+  std::vector<Hash> local_edge;  // the chunk's own right edge at that size
 };
 
 struct Chunk {
   uint64_t first = 0;
-  std::string arena;          // the leaves, back to back
-  std::vector<size_t> ends;   // where each leaf ends in `arena`
-  std::vector<Hash> hashes;   // RFC 9162 leaf hashes
+  std::string arena;                              // the leaves, back to back
+  std::vector<size_t> ends;                       // where each leaf ends in `arena`
+  std::vector<Hash> hashes;                       // RFC 9162 leaf hashes
   std::vector<absl::StatusOr<LeafView>> decoded;  // views into `arena`
-  std::optional<Finding> gap;           // the entries stop being contiguous here
-  std::optional<Finding> tree_problem;  // first stored tree row that differs
+  std::optional<Finding> gap;                     // the entries stop being contiguous here
+  std::optional<Finding> tree_problem;            // first stored tree row that differs
   std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
   std::vector<SeenCheckpoint> checkpoints;
   std::vector<Hash> end_edge;  // the chunk's right edge after its last leaf
@@ -78,7 +78,8 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
     c.ends.push_back(c.arena.size());
   }
   if (!it->status().ok()) {
-    c.gap = Finding{c.first + c.size(), "read", std::string(ToStd(FromRocks(it->status(), "reading the entries").message()))};
+    c.gap = Finding{c.first + c.size(), "read",
+                    std::string(ToStd(FromRocks(it->status(), "reading the entries").message()))};
   }
   const size_t n = c.size();
 
@@ -96,13 +97,16 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
     absl::StatusOr<Checkpoint> body =
         note.ok() ? ParseCheckpointBody(note->text) : absl::StatusOr<Checkpoint>(note.status());
     if (!note.ok() || !body.ok()) {
-      cp.problem = Finding{size - 1, "checkpoint",
-                           StrCat(where, ": ", ToStd((note.ok() ? body.status() : note.status()).message()))};
+      cp.problem = Finding{
+          size - 1, "checkpoint",
+          StrCat(where, ": ", ToStd((note.ok() ? body.status() : note.status()).message()))};
     } else if (!sig.ok()) {
-      cp.problem = Finding{size - 1, "checkpoint-signature", StrCat(where, ": ", ToStd(sig.message()))};
+      cp.problem =
+          Finding{size - 1, "checkpoint-signature", StrCat(where, ": ", ToStd(sig.message()))};
     } else if (body->origin != origin) {
-      cp.problem = Finding{size - 1, "checkpoint",
-                           StrCat(where, " has origin \"", body->origin, "\", expected \"", origin, "\"")};
+      cp.problem =
+          Finding{size - 1, "checkpoint",
+                  StrCat(where, " has origin \"", body->origin, "\", expected \"", origin, "\"")};
     } else if (body->size != size) {
       cp.problem = Finding{size - 1, "checkpoint",
                            StrCat(where, " is stored under size ", size, " but says ", body->size)};
@@ -138,7 +142,8 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
       tree->Seek(U64Key(i));  // resynchronise after a gap
     }
     if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {
-      c.tree_problem = Finding{i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing")};
+      c.tree_problem =
+          Finding{i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing")};
       continue;
     }
     std::string_view stored = tree->value().ToStringView();
@@ -283,10 +288,10 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
     return Fail(i, "index", StrCat("the leaf stored at index ", i, " says index ", h.index));
   }
   if (h.prev != last_hash_) {
-    return Fail(i, "prev-link",
-                StrCat("prev is ", HashToHex(h.prev), " but the hash of entry ",
-                       i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
-                       HashToHex(last_hash_)));
+    return Fail(
+        i, "prev-link",
+        StrCat("prev is ", HashToHex(h.prev), " but the hash of entry ",
+               i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ", HashToHex(last_hash_)));
   }
   if (h.time_ms < last_time_ms_) {
     return Fail(i, "time",
@@ -323,10 +328,10 @@ bool Verifier::CheckChunkInOrder(const Chunk& c) {
       edge.insert(edge.end(), cp.local_edge.begin(), cp.local_edge.end());
       Hash root = FoldRoot(edge);
       if (root != cp.claimed_root) {
-        return Fail(i, "checkpoint-root",
-                    StrCat("checkpoint at tree size ", cp.size, " has root ",
-                           HashToBase64(cp.claimed_root), " but the leaves give ",
-                           HashToBase64(root)));
+        return Fail(
+            i, "checkpoint-root",
+            StrCat("checkpoint at tree size ", cp.size, " has root ", HashToBase64(cp.claimed_root),
+                   " but the leaves give ", HashToBase64(root)));
       }
       ++report_.checkpoints;
     }
@@ -346,8 +351,7 @@ bool Verifier::CheckAboveChunk(const Chunk& c) {
   if (options_.check_tree && above_row != c.last_row_tail) {
     uint64_t i = c.first + kChunkLeaves - 1;
     return Fail(i, "tree-node",
-                StrCat("the stored tree hashes of entry ", i,
-                       " above level ", kChunkLevel,
+                StrCat("the stored tree hashes of entry ", i, " above level ", kChunkLevel,
                        " differ from those recomputed from the leaves; proofs served from them "
                        "would not verify"));
   }
@@ -360,9 +364,10 @@ bool Verifier::CheckEnd(const std::vector<Hash>& last_edge) {
   std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
   cit->Seek(U64Key(n + 1));
   if (cit->Valid()) {
-    return Fail(n == 0 ? std::nullopt : std::optional<uint64_t>(n - 1), "truncated",
-                StrCat("a checkpoint is signed for tree size ", DecodeU64(cit->key().ToStringView()),
-                       " but only ", n, " entries are stored: entries were removed from the end"));
+    return Fail(
+        n == 0 ? std::nullopt : std::optional<uint64_t>(n - 1), "truncated",
+        StrCat("a checkpoint is signed for tree size ", DecodeU64(cit->key().ToStringView()),
+               " but only ", n, " entries are stored: entries were removed from the end"));
   }
   if (n == 0) return Fail(std::nullopt, "empty", "the log holds no entries");
   absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
@@ -392,8 +397,9 @@ bool Verifier::Run() {
     std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
     cit->SeekToFirst();
     if (cit->Valid() && (cit->key().size() != 8 || DecodeU64(cit->key().ToStringView()) == 0)) {
-      return Fail(std::nullopt, "checkpoint",
-                  "a checkpoint is stored for tree size 0, which is not a size the log passed through");
+      return Fail(
+          std::nullopt, "checkpoint",
+          "a checkpoint is stored for tree size 0, which is not a size the log passed through");
     }
   }
   uint64_t total = 0;

@@ -48,9 +48,9 @@ struct VerifyReport {
   uint64_t checkpoints = 0;  // checkpoints whose signature and root were checked
   uint64_t tree_nodes = 0;   // stored tree nodes compared
   std::string origin;
-  std::string vkey;          // the key the checkpoints were checked with
+  std::string vkey;  // the key the checkpoints were checked with
   bool vkey_from_database = false;
-  Hash root{};               // root at `entries`
+  Hash root{};  // root at `entries`
   std::optional<Finding> finding;
   bool ok() const { return !finding.has_value(); }
 };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "ledger/books/entries.h"
 #include "ledger/hash.h"
@@ -71,11 +70,16 @@ bool IsHex64(std::string_view s) {
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kPublic: return "public";
-    case Role::kAuditor: return "auditor";
-    case Role::kClerk: return "clerk";
-    case Role::kApprover: return "approver";
-    case Role::kAdmin: return "admin";
+    case Role::kPublic:
+      return "public";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kClerk:
+      return "clerk";
+    case Role::kApprover:
+      return "approver";
+    case Role::kAdmin:
+      return "admin";
   }
   return "?";
 }
@@ -89,22 +93,32 @@ std::optional<Role> ParseRole(std::string_view s) {
 
 bool Allows(Role role, Access need) {
   switch (need) {
-    case Access::kPublic: return true;
-    case Access::kRead: return role != Role::kPublic;
-    case Access::kClerk: return role == Role::kClerk || role == Role::kAdmin;
-    case Access::kApprover: return role == Role::kApprover || role == Role::kAdmin;
-    case Access::kAdmin: return role == Role::kAdmin;
+    case Access::kPublic:
+      return true;
+    case Access::kRead:
+      return role != Role::kPublic;
+    case Access::kClerk:
+      return role == Role::kClerk || role == Role::kAdmin;
+    case Access::kApprover:
+      return role == Role::kApprover || role == Role::kAdmin;
+    case Access::kAdmin:
+      return role == Role::kAdmin;
   }
   return false;
 }
 
 std::string_view AccessRoles(Access need) {
   switch (need) {
-    case Access::kPublic: return "any role";
-    case Access::kRead: return "auditor, clerk, approver or admin";
-    case Access::kClerk: return "clerk or admin";
-    case Access::kApprover: return "approver or admin";
-    case Access::kAdmin: return "admin";
+    case Access::kPublic:
+      return "any role";
+    case Access::kRead:
+      return "auditor, clerk, approver or admin";
+    case Access::kClerk:
+      return "clerk or admin";
+    case Access::kApprover:
+      return "approver or admin";
+    case Access::kAdmin:
+      return "admin";
   }
   return "?";
 }
@@ -112,7 +126,8 @@ std::string_view AccessRoles(Access need) {
 std::string NewToken() {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof(raw)) != 1) std::abort();  // no randomness: nothing is safe
-  std::string token = "boai_" + HexEncode(std::string_view(reinterpret_cast<char*>(raw), sizeof(raw)));
+  std::string token =
+      "boai_" + HexEncode(std::string_view(reinterpret_cast<char*>(raw), sizeof(raw)));
   std::memset(raw, 0, sizeof(raw));
   return token;
 }
@@ -120,8 +135,12 @@ std::string NewToken() {
 std::string TokenHash(std::string_view token) { return ledger::HashToHex(ledger::Sha256(token)); }
 
 std::string CredentialsDir(const std::string& data_dir) { return data_dir + "/credentials"; }
-std::string UsersFilePath(const std::string& data_dir) { return CredentialsDir(data_dir) + "/users.toml"; }
-std::string AdminTokenPath(const std::string& data_dir) { return CredentialsDir(data_dir) + "/admin.token"; }
+std::string UsersFilePath(const std::string& data_dir) {
+  return CredentialsDir(data_dir) + "/users.toml";
+}
+std::string AdminTokenPath(const std::string& data_dir) {
+  return CredentialsDir(data_dir) + "/admin.token";
+}
 
 absl::StatusOr<std::vector<UserRecord>> ParseUsers(const std::string& toml_text,
                                                    const std::string& source_name) {
@@ -131,15 +150,16 @@ absl::StatusOr<std::vector<UserRecord>> ParseUsers(const std::string& toml_text,
   } catch (const toml::parse_error& e) {
     std::ostringstream where;
     where << e.source().begin;
-    return absl::InvalidArgumentError(
-        StrCat(source_name, ": not valid TOML at ", where.str(), ": ", std::string(e.description())));
+    return absl::InvalidArgumentError(StrCat(source_name, ": not valid TOML at ", where.str(), ": ",
+                                             std::string(e.description())));
   }
   std::vector<UserRecord> out;
   const toml::node* users = doc.get("user");
   if (users == nullptr) return out;
   const toml::array* arr = users->as_array();
   if (arr == nullptr) {
-    return absl::InvalidArgumentError(StrCat(source_name, ": \"user\" must be an array of tables ([[user]])"));
+    return absl::InvalidArgumentError(
+        StrCat(source_name, ": \"user\" must be an array of tables ([[user]])"));
   }
   for (size_t i = 0; i < arr->size(); ++i) {
     const toml::table* t = (*arr)[i].as_table();
@@ -154,13 +174,15 @@ absl::StatusOr<std::vector<UserRecord>> ParseUsers(const std::string& toml_text,
     }
     std::optional<Role> r = ParseRole(role);
     if (!r.has_value()) {
-      return absl::InvalidArgumentError(StrCat(
-          where, " (", u.name, "): role \"", role, "\" is not one of public, auditor, clerk, approver, admin"));
+      return absl::InvalidArgumentError(
+          StrCat(where, " (", u.name, "): role \"", role,
+                 "\" is not one of public, auditor, clerk, approver, admin"));
     }
     u.role = *r;
     if (!IsHex64(u.token_sha256)) {
-      return absl::InvalidArgumentError(StrCat(
-          where, " (", u.name, "): token_sha256 must be 64 lowercase hex digits (the SHA-256 of the token)"));
+      return absl::InvalidArgumentError(
+          StrCat(where, " (", u.name,
+                 "): token_sha256 must be 64 lowercase hex digits (the SHA-256 of the token)"));
     }
     out.push_back(std::move(u));
   }
@@ -172,8 +194,8 @@ absl::Status UserStore::Insert(UserRecord u) {
     return absl::InvalidArgumentError(StrCat("user ", u.name, " is defined twice"));
   }
   if (by_hash_.count(u.token_sha256)) {
-    return absl::InvalidArgumentError(StrCat("users ", by_hash_[u.token_sha256], " and ", u.name,
-                                             " have the same token"));
+    return absl::InvalidArgumentError(
+        StrCat("users ", by_hash_[u.token_sha256], " and ", u.name, " have the same token"));
   }
   by_hash_[u.token_sha256] = u.name;
   std::string name = u.name;
@@ -208,7 +230,8 @@ absl::StatusOr<std::unique_ptr<UserStore>> UserStore::Open(const std::string& da
       if (!s.ok()) return s;
     }
     store->users_.clear();
-    absl::Status s = store->Insert(UserRecord{kBootstrapAdmin, Role::kAdmin, TokenHash(token), false});
+    absl::Status s =
+        store->Insert(UserRecord{kBootstrapAdmin, Role::kAdmin, TokenHash(token), false});
     if (!s.ok()) return s;
     s = store->Save();
     if (!s.ok()) return s;

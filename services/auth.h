@@ -103,8 +103,8 @@ class UserStore {
 
   std::string path_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, UserRecord> users_;       // by name
-  std::map<std::string, std::string> by_hash_;    // token hash -> name
+  std::map<std::string, UserRecord> users_;     // by name
+  std::map<std::string, std::string> by_hash_;  // token hash -> name
 };
 
 }  // namespace boai::service

@@ -7,12 +7,11 @@
 // sync the batch in flight, exit 0.
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <thread>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "CLI/CLI.hpp"
 #include "ledger/strings.h"
@@ -34,7 +33,8 @@ int Main(int argc, char** argv) {
   app.add_option("--listen", listen, "HOST:PORT; without TLS loopback only [127.0.0.1:50051]");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
-  CLI::Option* level_opt = app.add_option("--log-level", log_level, "trace, debug, info, warn or error [info]");
+  CLI::Option* level_opt =
+      app.add_option("--log-level", log_level, "trace, debug, info, warn or error [info]");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,7 +56,8 @@ int Main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z boaid %l %v");
   spdlog::level::level_enum level = spdlog::level::from_str(log_level);
   if (level == spdlog::level::off && log_level != "off") {
-    std::cerr << "boaid: --log-level " << log_level << " is not trace, debug, info, warn or error\n";
+    std::cerr << "boaid: --log-level " << log_level
+              << " is not trace, debug, info, warn or error\n";
     return 2;
   }
   spdlog::set_level(level);
@@ -68,7 +69,8 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<std::unique_ptr<boai::service::Server>> server = boai::service::Server::Start(options);
+  absl::StatusOr<std::unique_ptr<boai::service::Server>> server =
+      boai::service::Server::Start(options);
   if (!server.ok()) return Fail(server.status());
   std::thread waiter([&server, &signals] {
     int sig = 0;

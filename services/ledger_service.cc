@@ -1,8 +1,8 @@
 #include "services/ledger_service.h"
 
-#include <chrono>
-
 #include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "ledger/books/chart.h"
 #include "ledger/checkpoint.h"
@@ -24,7 +24,8 @@ constexpr size_t kImportChunk = 1024;
 
 // A value as a JSON string, for log lines: quoted, escaped, never multi-line.
 std::string Q(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 absl::Status RequireKey(std::string_view key) {
@@ -47,7 +48,8 @@ absl::Status RequireText(std::string_view field, std::string_view value) {
 
 absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out) {
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(note_text);
-  if (!note.ok()) return absl::InternalError(StrCat("checkpoint: ", ToStd(note.status().message())));
+  if (!note.ok())
+    return absl::InternalError(StrCat("checkpoint: ", ToStd(note.status().message())));
   absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
   if (!cp.ok()) return absl::InternalError(StrCat("checkpoint: ", ToStd(cp.status().message())));
   out->set_note(note_text);
@@ -58,12 +60,18 @@ absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* 
 
 std::optional<Role> FromProto(v1::Role r) {
   switch (r) {
-    case v1::ROLE_PUBLIC: return Role::kPublic;
-    case v1::ROLE_AUDITOR: return Role::kAuditor;
-    case v1::ROLE_CLERK: return Role::kClerk;
-    case v1::ROLE_APPROVER: return Role::kApprover;
-    case v1::ROLE_ADMIN: return Role::kAdmin;
-    default: return std::nullopt;
+    case v1::ROLE_PUBLIC:
+      return Role::kPublic;
+    case v1::ROLE_AUDITOR:
+      return Role::kAuditor;
+    case v1::ROLE_CLERK:
+      return Role::kClerk;
+    case v1::ROLE_APPROVER:
+      return Role::kApprover;
+    case v1::ROLE_ADMIN:
+      return Role::kAdmin;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -77,7 +85,12 @@ std::string MaskedName(std::string_view name) {
   name = StripWhitespace(name);
   size_t len = 1;
   unsigned char c = static_cast<unsigned char>(name[0]);
-  if (c >= 0xF0) len = 4; else if (c >= 0xE0) len = 3; else if (c >= 0xC0) len = 2;
+  if (c >= 0xF0)
+    len = 4;
+  else if (c >= 0xE0)
+    len = 3;
+  else if (c >= 0xC0)
+    len = 2;
   return StrCat(name.substr(0, std::min(len, name.size())), "*");
 }
 
@@ -93,7 +106,8 @@ absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::
   std::vector<ledger::EntryDraft> drafts;
   for (books::AccountOpen& a : missing) {
     std::string key = StrCat("account/", a.id);
-    absl::StatusOr<ledger::EntryDraft> d = clerk.Draft("account.open", by, std::move(a), std::move(key));
+    absl::StatusOr<ledger::EntryDraft> d =
+        clerk.Draft("account.open", by, std::move(a), std::move(key));
     if (!d.ok()) return d.status();
     drafts.push_back(std::move(*d));
   }
@@ -124,8 +138,9 @@ absl::StatusOr<User> LedgerService::Authorize(const grpc::ServerContext* ctx, st
   if (it == md.end()) {
     if (need == Access::kPublic) return User{"", Role::kPublic};
     return absl::UnauthenticatedError(StrCat(
-        rpc, " needs a token: send metadata \"authorization: Bearer <token>\" (boai --token-file FILE; "
-             "the first admin token is in DATA/credentials/admin.token)"));
+        rpc,
+        " needs a token: send metadata \"authorization: Bearer <token>\" (boai --token-file FILE; "
+        "the first admin token is in DATA/credentials/admin.token)"));
   }
   std::string_view value(it->second.data(), it->second.size());
   constexpr std::string_view kBearer = "bearer ";
@@ -134,13 +149,13 @@ absl::StatusOr<User> LedgerService::Authorize(const grpc::ServerContext* ctx, st
     bearer = std::tolower(static_cast<unsigned char>(value[i])) == kBearer[i];
   }
   if (!bearer) {
-    return absl::UnauthenticatedError(
-        "the authorization metadata must be \"Bearer <token>\"");
+    return absl::UnauthenticatedError("the authorization metadata must be \"Bearer <token>\"");
   }
   std::optional<User> user = users_->Authenticate(StripWhitespace(value.substr(kBearer.size())));
   if (!user.has_value()) {
     return absl::UnauthenticatedError(
-        "the token is not known to this server (revoked, mistyped, or from another data directory)");
+        "the token is not known to this server (revoked, mistyped, or from another data "
+        "directory)");
   }
   if (!Allows(user->role, need)) {
     return absl::PermissionDeniedError(StrCat("user ", user->name, " (role ", RoleName(user->role),
@@ -179,10 +194,9 @@ absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, const Wri
   return absl::OkStatus();
 }
 
-grpc::Status LedgerService::RunWrite(grpc::ServerContext* ctx, std::string_view rpc, Access need,
-                                     std::string_view key,
-                                     const std::function<absl::StatusOr<Write>(const User&)>& prepare,
-                                     Receipt* out) {
+grpc::Status LedgerService::RunWrite(
+    grpc::ServerContext* ctx, std::string_view rpc, Access need, std::string_view key,
+    const std::function<absl::StatusOr<Write>(const User&)>& prepare, Receipt* out) {
   absl::StatusOr<User> user = Authorize(ctx, rpc, need);
   if (!user.ok()) return Reject(rpc, "", key, user.status());
   absl::StatusOr<Write> w = prepare(*user);
@@ -224,10 +238,12 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
   g.no_receipt = req.no_receipt();
   if (req.has_in_kind()) {
     const v1::InKind& k = req.in_kind();
-    g.in_kind = books::InKind{k.description(), k.unit(), k.method(), k.quantity(), k.evidence_sha256()};
+    g.in_kind =
+        books::InKind{k.description(), k.unit(), k.method(), k.quantity(), k.evidence_sha256()};
   }
   if (!req.receipt_book().empty() && req.receipt_number() <= 0) {
-    return absl::InvalidArgumentError("receipt_number must be a positive number when receipt_book is given");
+    return absl::InvalidArgumentError(
+        "receipt_number must be a positive number when receipt_book is given");
   }
 
   // The display the donor chose, checked before any personal data is stored.
@@ -240,7 +256,8 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
     case v1::DONOR_DISPLAY_MASKED_NAME:
       if (!has_name) {
         return absl::InvalidArgumentError(
-            "display DONOR_DISPLAY_MASKED_NAME needs donor.name; choose DONOR_DISPLAY_ANONYMOUS otherwise");
+            "display DONOR_DISPLAY_MASKED_NAME needs donor.name; choose DONOR_DISPLAY_ANONYMOUS "
+            "otherwise");
       }
       break;
     case v1::DONOR_DISPLAY_ANONYMOUS:
@@ -250,7 +267,8 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
       std::string_view d = StripWhitespace(req.display_name());
       if (d.empty() || d.size() > 256) {
         return absl::InvalidArgumentError(
-            "display DONOR_DISPLAY_AS_GIVEN needs display_name (1-256 bytes), e.g. an organisation's name");
+            "display DONOR_DISPLAY_AS_GIVEN needs display_name (1-256 bytes), e.g. an "
+            "organisation's name");
       }
       for (char c : d) {
         if (static_cast<unsigned char>(c) < 0x20) {
@@ -261,22 +279,25 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
       break;
     }
     default:
-      return absl::InvalidArgumentError(StrCat("display ", static_cast<int>(display), " is not a DonorDisplay"));
+      return absl::InvalidArgumentError(
+          StrCat("display ", static_cast<int>(display), " is not a DonorDisplay"));
   }
 
   // Validate the whole entry with a placeholder donor first, so a bad gift never
   // leaves personal data behind.
-  const std::string placeholder =
-      ledger::HashToHex(ledger::Sha256(StrCat("boai.v1/no-personal-data\n", req.idempotency_key())));
+  const std::string placeholder = ledger::HashToHex(
+      ledger::Sha256(StrCat("boai.v1/no-personal-data\n", req.idempotency_key())));
   books::Gift check = g;
   check.donor = books::Donor{kAnonymousDisplay, placeholder};
-  absl::StatusOr<ledger::EntryDraft> draft = clerk_->Draft("gift", user.name, check, req.idempotency_key());
+  absl::StatusOr<ledger::EntryDraft> draft =
+      clerk_->Draft("gift", user.name, check, req.idempotency_key());
   if (!draft.ok()) return draft.status();
 
   Write w{"gift", {}, req.idempotency_key(), ""};
   if (req.has_donor()) {
     absl::StatusOr<books::Person> p = people_->Register(FromProto(req.donor()));
-    if (!p.ok()) return absl::Status(p.status().code(), StrCat("donor: ", ToStd(p.status().message())));
+    if (!p.ok())
+      return absl::Status(p.status().code(), StrCat("donor: ", ToStd(p.status().message())));
     g.donor.commitment = p->commitment;
     w.person_id = p->id;
     if (display == v1::DONOR_DISPLAY_MASKED_NAME) g.donor.display = MaskedName(req.donor().name());
@@ -291,8 +312,9 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
 
 grpc::Status LedgerService::RecordGift(grpc::ServerContext* ctx, const v1::RecordGiftRequest* req,
                                        Receipt* out) {
-  return RunWrite(ctx, "RecordGift", Access::kClerk, req->idempotency_key(),
-                  [&](const User& u) { return PrepareGift(*req, u); }, out);
+  return RunWrite(
+      ctx, "RecordGift", Access::kClerk, req->idempotency_key(),
+      [&](const User& u) { return PrepareGift(*req, u); }, out);
 }
 
 grpc::Status LedgerService::ImportGifts(grpc::ServerContext* ctx,
@@ -336,7 +358,8 @@ grpc::Status LedgerService::ImportGifts(grpc::ServerContext* ctx,
     }
     chunk.clear();
     if (drafts.empty()) return;
-    std::vector<absl::StatusOr<ledger::AppendResult>> results = ledger_->AppendMany(std::move(drafts));
+    std::vector<absl::StatusOr<ledger::AppendResult>> results =
+        ledger_->AppendMany(std::move(drafts));
     for (size_t i = 0; i < results.size(); ++i) {
       v1::ImportItemResult* res = out->mutable_results(slots[i]);
       if (!results[i].ok()) {
@@ -377,156 +400,176 @@ grpc::Status LedgerService::ImportGifts(grpc::ServerContext* ctx,
     absl::Status s = FillCheckpoint(best_checkpoint, out->mutable_checkpoint());
     if (!s.ok()) return Reject(rpc, user->name, "", s);
   }
-  spdlog::info("write rpc={} user={} kind=gift items={} recorded={} duplicates={} failed={} tree_size={}",
-               rpc, Q(user->name), item, out->recorded(), out->duplicates(), out->failed(), best_size);
+  spdlog::info(
+      "write rpc={} user={} kind=gift items={} recorded={} duplicates={} failed={} tree_size={}",
+      rpc, Q(user->name), item, out->recorded(), out->duplicates(), out->failed(), best_size);
   return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::RequestPayment(grpc::ServerContext* ctx,
                                            const v1::RequestPaymentRequest* req, Receipt* out) {
-  return RunWrite(ctx, "RequestPayment", Access::kClerk, req->idempotency_key(),
-                  [&](const User& u) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    books::PaymentRequest p;
-    p.date = req->date().empty() ? Today() : req->date();
-    p.fund = req->fund();
-    p.amount = req->amount();
-    p.purpose = req->purpose();
-    p.method = req->method();
-    p.expires = req->expires().empty() && p.date.size() >= 4 ? StrCat(p.date.substr(0, 4), "-12-31")
-                                                             : req->expires();
-    if (req->has_payee() == !req->payee_label().empty()) {
-      return absl::InvalidArgumentError(
-          "give the payee's personal data (payee) or a non-personal payee_label, exactly one");
-    }
-    if (!req->payee_label().empty()) {
-      absl::Status s = books::CheckId("payee_label", req->payee_label());
-      if (!s.ok()) {
-        return absl::InvalidArgumentError(StrCat(
-            ToStd(s.message()), "; a label is never a person's name: give a person as payee"));
-      }
-    }
-    if (absl::Status s = RequireText("purpose", p.purpose); !s.ok()) return s;
-    p.payee = req->payee_label().empty() ? "p-pending" : req->payee_label();
-    if (req->has_grant()) {
-      const v1::Grant& g = req->grant();
-      p.grant = books::Grant{g.programme(), p.payee, g.tier(), g.age(), g.transplant()};
-    }
-    // Validate before any personal data is stored.
-    absl::StatusOr<ledger::EntryDraft> check = clerk_->Draft("payment.request", u.name, p, req->idempotency_key());
-    if (!check.ok()) return check.status();
-    Write w{"payment.request", {}, req->idempotency_key(), ""};
-    if (req->has_payee()) {
-      absl::StatusOr<books::Person> person = people_->Register(FromProto(req->payee()));
-      if (!person.ok()) {
-        return absl::Status(person.status().code(), StrCat("payee: ", ToStd(person.status().message())));
-      }
-      p.payee = person->id;
-      if (p.grant.has_value()) p.grant->beneficiary = person->id;
-      w.person_id = person->id;
-    }
-    w.body = std::move(p);
-    return w;
-  }, out);
+  return RunWrite(
+      ctx, "RequestPayment", Access::kClerk, req->idempotency_key(),
+      [&](const User& u) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::PaymentRequest p;
+        p.date = req->date().empty() ? Today() : req->date();
+        p.fund = req->fund();
+        p.amount = req->amount();
+        p.purpose = req->purpose();
+        p.method = req->method();
+        p.expires = req->expires().empty() && p.date.size() >= 4
+                        ? StrCat(p.date.substr(0, 4), "-12-31")
+                        : req->expires();
+        if (req->has_payee() == !req->payee_label().empty()) {
+          return absl::InvalidArgumentError(
+              "give the payee's personal data (payee) or a non-personal payee_label, exactly one");
+        }
+        if (!req->payee_label().empty()) {
+          absl::Status s = books::CheckId("payee_label", req->payee_label());
+          if (!s.ok()) {
+            return absl::InvalidArgumentError(StrCat(
+                ToStd(s.message()), "; a label is never a person's name: give a person as payee"));
+          }
+        }
+        if (absl::Status s = RequireText("purpose", p.purpose); !s.ok()) return s;
+        p.payee = req->payee_label().empty() ? "p-pending" : req->payee_label();
+        if (req->has_grant()) {
+          const v1::Grant& g = req->grant();
+          p.grant = books::Grant{g.programme(), p.payee, g.tier(), g.age(), g.transplant()};
+        }
+        // Validate before any personal data is stored.
+        absl::StatusOr<ledger::EntryDraft> check =
+            clerk_->Draft("payment.request", u.name, p, req->idempotency_key());
+        if (!check.ok()) return check.status();
+        Write w{"payment.request", {}, req->idempotency_key(), ""};
+        if (req->has_payee()) {
+          absl::StatusOr<books::Person> person = people_->Register(FromProto(req->payee()));
+          if (!person.ok()) {
+            return absl::Status(person.status().code(),
+                                StrCat("payee: ", ToStd(person.status().message())));
+          }
+          p.payee = person->id;
+          if (p.grant.has_value()) p.grant->beneficiary = person->id;
+          w.person_id = person->id;
+        }
+        w.body = std::move(p);
+        return w;
+      },
+      out);
 }
 
 grpc::Status LedgerService::ApprovePayment(grpc::ServerContext* ctx,
                                            const v1::ApprovePaymentRequest* req, Receipt* out) {
-  return RunWrite(ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    books::PaymentDecision d;
-    d.date = req->date().empty() ? Today() : req->date();
-    d.request = req->request();
-    return Write{"payment.approve", d, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::PaymentDecision d;
+        d.date = req->date().empty() ? Today() : req->date();
+        d.request = req->request();
+        return Write{"payment.approve", d, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::RejectPayment(grpc::ServerContext* ctx,
                                           const v1::RejectPaymentRequest* req, Receipt* out) {
-  return RunWrite(ctx, "RejectPayment", Access::kApprover, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-    books::PaymentDecision d;
-    d.date = req->date().empty() ? Today() : req->date();
-    d.request = req->request();
-    d.reason = req->reason();
-    return Write{"payment.reject", d, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "RejectPayment", Access::kApprover, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        books::PaymentDecision d;
+        d.date = req->date().empty() ? Today() : req->date();
+        d.request = req->request();
+        d.reason = req->reason();
+        return Write{"payment.reject", d, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::Reverse(grpc::ServerContext* ctx, const v1::ReverseRequest* req,
                                     Receipt* out) {
-  return RunWrite(ctx, "Reverse", Access::kClerk, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-    books::Reversal v;
-    v.date = req->date().empty() ? Today() : req->date();
-    v.reverses = req->reverses();
-    v.reason = req->reason();
-    return Write{"reversal", v, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "Reverse", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        books::Reversal v;
+        v.date = req->date().empty() ? Today() : req->date();
+        v.reverses = req->reverses();
+        v.reason = req->reason();
+        return Write{"reversal", v, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
                                         Receipt* out) {
-  return RunWrite(ctx, "VoidReceipt", Access::kClerk, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-    books::ReceiptVoid v;
-    v.date = req->date().empty() ? Today() : req->date();
-    v.book = req->book();
-    v.number = req->number();
-    v.reason = req->reason();
-    return Write{"receipt.void", v, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "VoidReceipt", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        books::ReceiptVoid v;
+        v.date = req->date().empty() ? Today() : req->date();
+        v.book = req->book();
+        v.number = req->number();
+        v.reason = req->reason();
+        return Write{"receipt.void", v, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
                                         Receipt* out) {
-  return RunWrite(ctx, "RecordMatch", Access::kClerk, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    books::Match m;
-    m.date = req->date().empty() ? Today() : req->date();
-    m.campaign = req->campaign();
-    m.platform_ref = req->platform_ref();
-    m.amount = req->amount();
-    return Write{"match", m, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "RecordMatch", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::Match m;
+        m.date = req->date().empty() ? Today() : req->date();
+        m.campaign = req->campaign();
+        m.platform_ref = req->platform_ref();
+        m.amount = req->amount();
+        return Write{"match", m, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,
                                      Receipt* out) {
-  return RunWrite(ctx, "Clawback", Access::kClerk, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-    books::Clawback c;
-    c.date = req->date().empty() ? Today() : req->date();
-    c.campaign = req->campaign();
-    c.amount = req->amount();
-    c.reason = req->reason();
-    return Write{"match.clawback", c, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "Clawback", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        books::Clawback c;
+        c.date = req->date().empty() ? Today() : req->date();
+        c.campaign = req->campaign();
+        c.amount = req->amount();
+        c.reason = req->reason();
+        return Write{"match.clawback", c, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::Settle(grpc::ServerContext* ctx, const v1::SettleRequest* req,
                                    Receipt* out) {
-  return RunWrite(ctx, "Settle", Access::kClerk, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    books::Settlement s;
-    s.date = req->date().empty() ? Today() : req->date();
-    s.campaign = req->campaign();
-    s.gifts = req->gifts();
-    s.matching = req->matching();
-    s.file_sha256 = req->file_sha256();
-    return Write{"settlement", s, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "Settle", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::Settlement s;
+        s.date = req->date().empty() ? Today() : req->date();
+        s.campaign = req->campaign();
+        s.gifts = req->gifts();
+        s.matching = req->matching();
+        s.file_sha256 = req->file_sha256();
+        return Write{"settlement", s, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::InitBooks(grpc::ServerContext* ctx, const v1::InitBooksRequest*,
@@ -544,68 +587,81 @@ grpc::Status LedgerService::InitBooks(grpc::ServerContext* ctx, const v1::InitBo
 
 grpc::Status LedgerService::OpenFund(grpc::ServerContext* ctx, const v1::OpenFundRequest* req,
                                      Receipt* out) {
-  return RunWrite(ctx, "OpenFund", Access::kAdmin, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    std::string key = req->idempotency_key().empty() ? StrCat("fund/", req->id()) : req->idempotency_key();
-    if (absl::Status s = RequireKey(key); !s.ok()) return s;
-    if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
-    return Write{"fund.open", books::FundOpen{req->id(), req->name(), req->purpose(), req->restricted()},
-                 key, ""};
-  }, out);
+  return RunWrite(
+      ctx, "OpenFund", Access::kAdmin, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        std::string key =
+            req->idempotency_key().empty() ? StrCat("fund/", req->id()) : req->idempotency_key();
+        if (absl::Status s = RequireKey(key); !s.ok()) return s;
+        if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
+        return Write{"fund.open",
+                     books::FundOpen{req->id(), req->name(), req->purpose(), req->restricted()},
+                     key, ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::OpenCampaign(grpc::ServerContext* ctx,
                                          const v1::OpenCampaignRequest* req, Receipt* out) {
-  return RunWrite(ctx, "OpenCampaign", Access::kAdmin, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    std::string key = req->idempotency_key().empty() ? StrCat("campaign/", req->id()) : req->idempotency_key();
-    if (absl::Status s = RequireKey(key); !s.ok()) return s;
-    if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
-    return Write{"campaign.open",
-                 books::CampaignOpen{req->id(), req->name(), req->fund(), req->platform(), req->start(),
-                                     req->end(), req->target()},
-                 key, ""};
-  }, out);
+  return RunWrite(
+      ctx, "OpenCampaign", Access::kAdmin, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        std::string key = req->idempotency_key().empty() ? StrCat("campaign/", req->id())
+                                                         : req->idempotency_key();
+        if (absl::Status s = RequireKey(key); !s.ok()) return s;
+        if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
+        return Write{"campaign.open",
+                     books::CampaignOpen{req->id(), req->name(), req->fund(), req->platform(),
+                                         req->start(), req->end(), req->target()},
+                     key, ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::SetProgrammeRules(grpc::ServerContext* ctx,
-                                              const v1::SetProgrammeRulesRequest* req, Receipt* out) {
-  return RunWrite(ctx, "SetProgrammeRules", Access::kAdmin, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    std::string key = req->idempotency_key().empty()
-                          ? StrCat("programme/", req->programme(), "/", req->version())
-                          : req->idempotency_key();
-    if (absl::Status s = RequireKey(key); !s.ok()) return s;
-    books::ProgrammeRules p;
-    p.programme = req->programme();
-    p.name = req->name();
-    p.fund = req->fund();
-    p.effective_from = req->effective_from();
-    p.version = req->version();
-    p.age_min = req->age_min();
-    p.age_max = req->age_max();
-    p.max_total = req->max_total();
-    for (const v1::Tier& t : req->tiers()) {
-      p.tiers.push_back(books::Tier{t.id(), t.amount(), t.requires_tier(), t.requires_transplant()});
-    }
-    return Write{"programme.rules", p, key, ""};
-  }, out);
+                                              const v1::SetProgrammeRulesRequest* req,
+                                              Receipt* out) {
+  return RunWrite(
+      ctx, "SetProgrammeRules", Access::kAdmin, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        std::string key = req->idempotency_key().empty()
+                              ? StrCat("programme/", req->programme(), "/", req->version())
+                              : req->idempotency_key();
+        if (absl::Status s = RequireKey(key); !s.ok()) return s;
+        books::ProgrammeRules p;
+        p.programme = req->programme();
+        p.name = req->name();
+        p.fund = req->fund();
+        p.effective_from = req->effective_from();
+        p.version = req->version();
+        p.age_min = req->age_min();
+        p.age_max = req->age_max();
+        p.max_total = req->max_total();
+        for (const v1::Tier& t : req->tiers()) {
+          p.tiers.push_back(
+              books::Tier{t.id(), t.amount(), t.requires_tier(), t.requires_transplant()});
+        }
+        return Write{"programme.rules", p, key, ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::ReleaseFund(grpc::ServerContext* ctx, const v1::ReleaseFundRequest* req,
                                         Receipt* out) {
-  return RunWrite(ctx, "ReleaseFund", Access::kAdmin, req->idempotency_key(),
-                  [&](const User&) -> absl::StatusOr<Write> {
-    if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-    if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-    books::Release r;
-    r.date = req->date().empty() ? Today() : req->date();
-    r.from = req->from();
-    r.to = req->to();
-    r.amount = req->amount();
-    r.reason = req->reason();
-    return Write{"fund.release", r, req->idempotency_key(), ""};
-  }, out);
+  return RunWrite(
+      ctx, "ReleaseFund", Access::kAdmin, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        books::Release r;
+        r.date = req->date().empty() ? Today() : req->date();
+        r.from = req->from();
+        r.to = req->to();
+        r.amount = req->amount();
+        r.reason = req->reason();
+        return Write{"fund.release", r, req->idempotency_key(), ""};
+      },
+      out);
 }
 
 grpc::Status LedgerService::AddUser(grpc::ServerContext* ctx, const v1::AddUserRequest* req,
@@ -613,7 +669,8 @@ grpc::Status LedgerService::AddUser(grpc::ServerContext* ctx, const v1::AddUserR
   return Run(ctx, "AddUser", Access::kAdmin, [&](const User& u) -> absl::Status {
     std::optional<Role> role = FromProto(req->role());
     if (!role.has_value()) {
-      return absl::InvalidArgumentError("role is required: public, auditor, clerk, approver or admin");
+      return absl::InvalidArgumentError(
+          "role is required: public, auditor, clerk, approver or admin");
     }
     absl::StatusOr<std::string> token = users_->AddUser(req->name(), *role, req->replace());
     if (!token.ok()) return token.status();
@@ -638,7 +695,8 @@ absl::Status FillEntry(const ledger::Ledger& log, uint64_t index, v1::Entry* out
   thread_local ledger::LeafDecoder decoder;
   absl::StatusOr<ledger::LeafView> view = decoder.DecodeView(*leaf);
   if (!view.ok()) {
-    return absl::DataLossError(StrCat("entry ", index, " does not decode: ", ToStd(view.status().message())));
+    return absl::DataLossError(
+        StrCat("entry ", index, " does not decode: ", ToStd(view.status().message())));
   }
   out->set_index(index);
   out->set_leaf_hash(std::string(ledger::HashBytes(ledger::LeafHash(*leaf))));
@@ -667,7 +725,8 @@ grpc::Status LedgerService::ListEntries(grpc::ServerContext* ctx, const v1::List
   return Run(ctx, "ListEntries", Access::kRead, [&](const User&) -> absl::Status {
     const uint64_t size = ledger_->Size();
     if (req->start() > size) {
-      return absl::OutOfRangeError(StrCat("start ", req->start(), " is beyond the log's size ", size));
+      return absl::OutOfRangeError(
+          StrCat("start ", req->start(), " is beyond the log's size ", size));
     }
     uint64_t end = size;
     if (req->count() != 0 && req->count() < size - req->start()) end = req->start() + req->count();
@@ -798,7 +857,8 @@ grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* ctx,
     for (const ledger::Hash& h : *path) out->add_hashes(std::string(ledger::HashBytes(h)));
     if (!note.empty()) {
       if (absl::Status s = FillCheckpoint(note, out->mutable_checkpoint()); !s.ok()) return s;
-      out->set_tlog_proof(ledger::FormatTlogProof(ledger::TlogProof{"", req->index(), *path, note}));
+      out->set_tlog_proof(
+          ledger::FormatTlogProof(ledger::TlogProof{"", req->index(), *path, note}));
     }
     return absl::OkStatus();
   });
@@ -819,10 +879,11 @@ grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* ctx,
       note = std::move(*at);
     }
     if (req->old_size() == 0 || req->old_size() > new_size) {
-      return absl::InvalidArgumentError(StrCat("old_size must be between 1 and new_size ", new_size,
-                                               ", got ", req->old_size()));
+      return absl::InvalidArgumentError(
+          StrCat("old_size must be between 1 and new_size ", new_size, ", got ", req->old_size()));
     }
-    absl::StatusOr<std::vector<ledger::Hash>> proof = ledger_->ConsistencyProof(req->old_size(), new_size);
+    absl::StatusOr<std::vector<ledger::Hash>> proof =
+        ledger_->ConsistencyProof(req->old_size(), new_size);
     if (!proof.ok()) return proof.status();
     out->set_old_size(req->old_size());
     out->set_new_size(new_size);

@@ -1,7 +1,13 @@
 #include "services/server.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
 
 #include <chrono>
 #include <filesystem>
@@ -9,13 +15,6 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server_builder.h>
-#include <spdlog/spdlog.h>
-#include <toml++/toml.h>
 
 #include "ledger/strings.h"
 
@@ -32,7 +31,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view w
 
 // Refuses keys of `t` outside `known`, so a typo in the config file is an error
 // rather than a silently ignored setting.
-absl::Status CheckKeys(const toml::table& t, std::string_view where, const std::set<std::string>& known) {
+absl::Status CheckKeys(const toml::table& t, std::string_view where,
+                       const std::set<std::string>& known) {
   for (const auto& [k, v] : t) {
     std::string key(k.str());
     if (!known.count(key)) {
@@ -44,7 +44,8 @@ absl::Status CheckKeys(const toml::table& t, std::string_view where, const std::
 
 }  // namespace
 
-absl::Status LoadConfigFile(const std::string& path, ServerOptions* options, std::string* log_level) {
+absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
+                            std::string* log_level) {
   absl::StatusOr<std::string> text = ReadFile(path, "config file");
   if (!text.ok()) return text.status();
   toml::table doc;
@@ -56,10 +57,13 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options, std
     return absl::InvalidArgumentError(
         StrCat(path, ": not valid TOML at ", where.str(), ": ", std::string(e.description())));
   }
-  if (absl::Status s = CheckKeys(doc, path, {"data", "listen", "tls", "ledger", "log", "user"}); !s.ok()) return s;
+  if (absl::Status s = CheckKeys(doc, path, {"data", "listen", "tls", "ledger", "log", "user"});
+      !s.ok())
+    return s;
   auto str = [&](const toml::node* n, std::string_view name, std::string* out) -> absl::Status {
     if (n == nullptr) return absl::OkStatus();
-    if (!n->is_string()) return absl::InvalidArgumentError(StrCat(path, ": ", name, " must be a string"));
+    if (!n->is_string())
+      return absl::InvalidArgumentError(StrCat(path, ": ", name, " must be a string"));
     *out = n->value_or(std::string());
     return absl::OkStatus();
   };
@@ -72,16 +76,20 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options, std
     if (s = str(tls->get("key"), "tls.key", &options->tls_key); !s.ok()) return s;
   }
   if (const toml::table* l = doc["ledger"].as_table()) {
-    if (s = CheckKeys(*l, StrCat(path, " [ledger]"), {"origin", "sync", "max_batch_entries"}); !s.ok()) return s;
+    if (s = CheckKeys(*l, StrCat(path, " [ledger]"), {"origin", "sync", "max_batch_entries"});
+        !s.ok())
+      return s;
     if (s = str(l->get("origin"), "ledger.origin", &options->origin); !s.ok()) return s;
     if (const toml::node* n = l->get("sync")) {
-      if (!n->is_boolean()) return absl::InvalidArgumentError(StrCat(path, ": ledger.sync must be true or false"));
+      if (!n->is_boolean())
+        return absl::InvalidArgumentError(StrCat(path, ": ledger.sync must be true or false"));
       options->sync = n->value_or(true);
     }
     if (const toml::node* n = l->get("max_batch_entries")) {
       int64_t v = n->value_or(int64_t{0});
       if (!n->is_integer() || v < 1 || v > 1000000) {
-        return absl::InvalidArgumentError(StrCat(path, ": ledger.max_batch_entries must be an integer 1-1000000"));
+        return absl::InvalidArgumentError(
+            StrCat(path, ": ledger.max_batch_entries must be an integer 1-1000000"));
       }
       options->max_batch_entries = static_cast<size_t>(v);
     }
@@ -100,15 +108,17 @@ absl::Status CheckListenAddress(std::string_view listen, bool tls) {
   if (listen.substr(0, 5) == "unix:") return absl::OkStatus();  // local by construction
   size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == listen.size()) {
-    return absl::InvalidArgumentError(
-        StrCat("listen address \"", listen, "\" is not HOST:PORT, e.g. 127.0.0.1:50051 or [::1]:50051"));
+    return absl::InvalidArgumentError(StrCat(
+        "listen address \"", listen, "\" is not HOST:PORT, e.g. 127.0.0.1:50051 or [::1]:50051"));
   }
   std::string_view host = listen.substr(0, colon);
   uint64_t port = 0;
   if (!ParseDecimal(listen.substr(colon + 1), &port) || port > 65535) {
-    return absl::InvalidArgumentError(StrCat("listen address \"", listen, "\": the port must be 0-65535"));
+    return absl::InvalidArgumentError(
+        StrCat("listen address \"", listen, "\": the port must be 0-65535"));
   }
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (tls) return absl::OkStatus();
   std::string h(host);
   for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -118,14 +128,14 @@ absl::Status CheckListenAddress(std::string_view listen, bool tls) {
   if (inet_pton(AF_INET, h.c_str(), &v4) == 1) {
     loopback = (ntohl(v4.s_addr) >> 24) == 127;
   } else if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
-    loopback = IN6_IS_ADDR_LOOPBACK(&v6) ||
-               (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+    loopback = IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
   }
   if (!loopback) {
     return absl::FailedPreconditionError(StrCat(
         "boaid refuses to listen on ", listen,
         " without TLS: bearer tokens and donors' personal data would cross the network in clear "
-        "text. Listen on loopback (127.0.0.1, ::1 or localhost), or give --tls-cert and --tls-key"));
+        "text. Listen on loopback (127.0.0.1, ::1 or localhost), or give --tls-cert and "
+        "--tls-key"));
   }
   return absl::OkStatus();
 }
@@ -151,7 +161,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->options_ = options;
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return absl::InternalError(StrCat("cannot create ", options.data_dir, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(StrCat("cannot create ", options.data_dir, ": ", ec.message()));
 
   ledger::LedgerOptions lo;
   lo.origin = options.origin;
@@ -163,7 +174,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->ledger_ = std::move(*log);
   server->people_ = std::make_unique<books::PersonalStore>(server->ledger_->storage());
   server->clerk_ = std::make_unique<books::Clerk>(server->ledger_.get(), &server->hook_);
-  absl::StatusOr<std::unique_ptr<UserStore>> users = UserStore::Open(options.data_dir, options.users);
+  absl::StatusOr<std::unique_ptr<UserStore>> users =
+      UserStore::Open(options.data_dir, options.users);
   if (!users.ok()) return users.status();
   server->users_ = std::move(*users);
 
@@ -174,9 +186,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     spdlog::info("write rpc=startup user={} kind=account.open opened={}", kBootstrapAdmin, *opened);
   }
 
-  server->service_ = std::make_unique<LedgerService>(server->ledger_.get(), &server->hook_,
-                                                     server->clerk_.get(), server->people_.get(),
-                                                     server->users_.get());
+  server->service_ =
+      std::make_unique<LedgerService>(server->ledger_.get(), &server->hook_, server->clerk_.get(),
+                                      server->people_.get(), server->users_.get());
   static std::once_flag plugins;
   std::call_once(plugins, [] {
     grpc::EnableDefaultHealthCheckService(true);
@@ -189,13 +201,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxSendMessageSize(64 << 20);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(StrCat("cannot listen on ", options.listen,
-                                         " (is the port in use, or the host not on this machine?)"));
+    return absl::UnavailableError(
+        StrCat("cannot listen on ", options.listen,
+               " (is the port in use, or the host not on this machine?)"));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("serving listen={} port={} tls={} data={} entries={} users={} vkey={}", options.listen,
-               server->port_, tls, options.data_dir, server->ledger_->Size(), server->users_->size(),
-               server->ledger_->verifier().VerifierKey());
+  spdlog::info("serving listen={} port={} tls={} data={} entries={} users={} vkey={}",
+               options.listen, server->port_, tls, options.data_dir, server->ledger_->Size(),
+               server->users_->size(), server->ledger_->verifier().VerifierKey());
   return server;
 }
 

@@ -4,13 +4,13 @@
 #ifndef BOAI_SERVICES_SERVER_H_
 #define BOAI_SERVICES_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,7 +65,8 @@ struct ServerOptions {
 //   token_sha256 = "…"
 //
 // `log_level` receives [log] level if present. InvalidArgument names the problem.
-absl::Status LoadConfigFile(const std::string& path, ServerOptions* options, std::string* log_level);
+absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
+                            std::string* log_level);
 
 // OK if `listen` (HOST:PORT) may be used: any host with TLS, else only loopback
 // (127.0.0.0/8, ::1, localhost) or a unix: socket. FailedPrecondition otherwise,

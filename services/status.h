@@ -2,9 +2,9 @@
 #ifndef BOAI_SERVICES_STATUS_H_
 #define BOAI_SERVICES_STATUS_H_
 
-#include <string_view>
-
 #include <grpcpp/support/status.h>
+
+#include <string_view>
 
 #include "absl/status/status.h"
 

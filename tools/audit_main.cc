@@ -38,7 +38,8 @@ constexpr int kExitUsage = 2;
 int Error(const absl::Status& s) {
   std::cerr << "boai-audit: " << ToStd(s.message()) << "\n";
   // Bad arguments are usage errors; everything else is about the data.
-  return s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kNotFound ||
+  return s.code() == absl::StatusCode::kInvalidArgument ||
+                 s.code() == absl::StatusCode::kNotFound ||
                  s.code() == absl::StatusCode::kOutOfRange
              ? kExitUsage
              : kExitBad;
@@ -153,8 +154,7 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
       report->finding = ledger::Finding{std::nullopt, "derived-state", *diff};
     }
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::vector<std::pair<std::string, std::string>> saved;  // path, problem ("" = consistent)
   if (report->ok() && !checkpoints.empty()) {
@@ -191,8 +191,9 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
       const books::Books& b = replay->books();
       nlohmann::json funds = nlohmann::json::object();
       for (const auto& [id, f] : b.funds()) {
-        funds[id] = {{"name", f.def.name}, {"restricted", f.def.restricted}, {"net", f.net},
-                     {"reserved", f.reserved}, {"voidable", f.voidable}, {"available", f.Available()}};
+        funds[id] = {{"name", f.def.name},     {"restricted", f.def.restricted},
+                     {"net", f.net},           {"reserved", f.reserved},
+                     {"voidable", f.voidable}, {"available", f.Available()}};
       }
       nlohmann::json receipts = nlohmann::json::object();
       for (const auto& [book, r] : b.receipts()) {
@@ -222,8 +223,8 @@ int Verify(const std::string& dir, const std::vector<std::string>& checkpoints,
                                              "the society published, or pin it with --vkey)"
                                            : "  (pinned)")
             << "\n"
-            << "entries     " << Thousands(report->entries) << " ("
-            << Thousands(report->bytes) << " bytes)\n"
+            << "entries     " << Thousands(report->entries) << " (" << Thousands(report->bytes)
+            << " bytes)\n"
             << "checkpoints " << Thousands(report->checkpoints) << " signatures and roots checked\n"
             << "tree nodes  " << Thousands(report->tree_nodes) << " compared\n";
   if (report->ok()) std::cout << "root        " << ledger::HashToBase64(report->root) << "\n";
@@ -321,13 +322,16 @@ int Main(int argc, char** argv) {
         ->capture_default_str();
   };
 
-  CLI::App* verify = app.add_subcommand("verify", "check every leaf, link, tree node and checkpoint");
+  CLI::App* verify =
+      app.add_subcommand("verify", "check every leaf, link, tree node and checkpoint");
   add_data(verify);
   std::vector<std::string> checkpoints;
   std::string vkey;
   bool json = false, no_tree = false, no_books = false;
-  verify->add_option("--checkpoint", checkpoints,
-                     "a checkpoint saved earlier: check the ledger is consistent with it (repeatable)")
+  verify
+      ->add_option(
+          "--checkpoint", checkpoints,
+          "a checkpoint saved earlier: check the ledger is consistent with it (repeatable)")
       ->check(CLI::ExistingFile);
   verify->add_option("--vkey", vkey, "trusted verifier key (name+id+key) or a file holding it");
   verify->add_flag("--json", json, "print a JSON report");
@@ -339,7 +343,8 @@ int Main(int argc, char** argv) {
   std::optional<uint64_t> cp_size;
   checkpoint->add_option("--size", cp_size, "print the checkpoint signed at this tree size");
 
-  CLI::App* vkey_cmd = app.add_subcommand("vkey", "print the log's verifier key (signed-note form)");
+  CLI::App* vkey_cmd =
+      app.add_subcommand("vkey", "print the log's verifier key (signed-note form)");
   add_data(vkey_cmd);
 
   uint64_t index = 0;
@@ -347,8 +352,8 @@ int Main(int argc, char** argv) {
   add_data(prove);
   prove->add_option("--index", index, "entry index")->required();
 
-  CLI::App* consistency =
-      app.add_subcommand("consistency", "print an RFC 9162 consistency proof, a base64 hash a line");
+  CLI::App* consistency = app.add_subcommand(
+      "consistency", "print an RFC 9162 consistency proof, a base64 hash a line");
   add_data(consistency);
   uint64_t from = 0;
   std::optional<uint64_t> to;

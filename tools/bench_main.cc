@@ -62,7 +62,8 @@ std::string SyntheticBody(std::mt19937_64& rng, uint64_t n) {
                                  "fund.unrestricted"};
   static const char* kNames[] = {"张*", "李*", "爱心人士", "王*"};
   char commitment[65];
-  for (int i = 0; i < 64; i += 16) std::snprintf(commitment + i, 17, "%016llx", static_cast<unsigned long long>(rng()));
+  for (int i = 0; i < 64; i += 16)
+    std::snprintf(commitment + i, 17, "%016llx", static_cast<unsigned long long>(rng()));
   return StrCat("{\"amount\":", rng() % 5000000 + 100, ",\"channel\":\"", kChannels[rng() % 4],
                 "\",\"currency\":\"CNY\",\"date\":\"2019-09-09\",\"donor\":{\"commitment\":\"",
                 std::string_view(commitment, 64), "\",\"display\":\"", kNames[rng() % 4],
@@ -87,7 +88,8 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
   fs::create_directories(dir);
   std::printf("boai-bench append: %llu entries, %d threads, %llu entries per call, %s\n",
               static_cast<unsigned long long>(count), threads,
-              static_cast<unsigned long long>(batch), sync ? "synced (fsync per batch)" : "NOT synced");
+              static_cast<unsigned long long>(batch),
+              sync ? "synced (fsync per batch)" : "NOT synced");
 
   // Phase 1: through the core.
   ResetPeakRss();
@@ -118,7 +120,8 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
         }
         for (auto& r : (*log)->AppendMany(std::move(drafts))) {
           if (!r.ok()) {
-            if (!failed.exchange(true)) std::cerr << "append failed: " << ToStd(r.status().message()) << "\n";
+            if (!failed.exchange(true))
+              std::cerr << "append failed: " << ToStd(r.status().message()) << "\n";
             return;
           }
         }
@@ -185,9 +188,10 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
     double plain_s = Seconds(p0);
     double plain_rate = count / plain_s;
     std::printf("\nappend (%zu-byte leaves)\n", avg_leaf);
-    std::printf("  core ledger     %10.0f entries/s  (%llu batches, %.1f entries per fsync+signature)\n",
-                core_rate, static_cast<unsigned long long>(checkpoints),
-                static_cast<double>(size) / checkpoints);
+    std::printf(
+        "  core ledger     %10.0f entries/s  (%llu batches, %.1f entries per fsync+signature)\n",
+        core_rate, static_cast<unsigned long long>(checkpoints),
+        static_cast<double>(size) / checkpoints);
     std::printf("  plain RocksDB   %10.0f entries/s\n", plain_rate);
     std::printf("  ratio           %10.2f  (goal >= 0.50)\n", core_rate / plain_rate);
   }
@@ -228,7 +232,8 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
   double verify_rss = PeakRssMiB();
   if (!report.ok() || !report->ok()) {
     std::cerr << "boai-bench: verification failed: "
-              << (report.ok() ? report->finding->detail : std::string(ToStd(report.status().message())))
+              << (report.ok() ? report->finding->detail
+                              : std::string(ToStd(report.status().message())))
               << "\n";
     return 1;
   }
@@ -274,10 +279,17 @@ int Main(int argc, char** argv) {
   uint64_t count = 100000, batch = 100;
   int threads = 8;
   bool no_sync = false;
-  append->add_option("--data", dir, "scratch directory (its ledger/ is replaced)")->capture_default_str();
-  append->add_option("--count", count, "entries to append")->capture_default_str()->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  append->add_option("--batch", batch, "entries per append call")->capture_default_str()->check(CLI::Range(uint64_t{1}, uint64_t{100000}));
-  append->add_option("--threads", threads, "writer threads")->capture_default_str()->check(CLI::Range(1, 256));
+  append->add_option("--data", dir, "scratch directory (its ledger/ is replaced)")
+      ->capture_default_str();
+  append->add_option("--count", count, "entries to append")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  append->add_option("--batch", batch, "entries per append call")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100000}));
+  append->add_option("--threads", threads, "writer threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   append->add_flag("--no-sync", no_sync, "do not fsync (both sides)");
   try {
     app.parse(argc, argv);

@@ -60,8 +60,8 @@ using nlohmann::json;
 // "1234", "1234.5", "1,234.56" yuan -> fen, exactly. No sign, at most 2 decimals.
 absl::StatusOr<int64_t> ParseYuan(std::string_view s) {
   auto bad = [s](std::string_view why) {
-    return absl::InvalidArgumentError(StrCat("amount \"", s, "\" ", why,
-                                             "; write yuan with at most 2 decimals, e.g. 1234.50"));
+    return absl::InvalidArgumentError(
+        StrCat("amount \"", s, "\" ", why, "; write yuan with at most 2 decimals, e.g. 1234.50"));
   };
   s = StripWhitespace(s);
   if (s.empty()) return bad("is empty");
@@ -78,7 +78,8 @@ absl::StatusOr<int64_t> ParseYuan(std::string_view s) {
   if (digits == 0) return bad("has no whole yuan");
   if (i < s.size()) {
     std::string_view dec = s.substr(i + 1);
-    if (dec.empty() || dec.size() > 2) return bad(dec.empty() ? "ends in a point" : "has more than 2 decimals");
+    if (dec.empty() || dec.size() > 2)
+      return bad(dec.empty() ? "ends in a point" : "has more than 2 decimals");
     for (char c : dec) {
       if (c < '0' || c > '9') return bad("is not a number");
     }
@@ -113,12 +114,13 @@ size_t DisplayWidth(std::string_view s) {
     uint32_t cp = c;
     if (len > 1 && i + len <= s.size()) {
       cp = c & (0xFF >> (len + 1));
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      for (size_t k = 1; k < len; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     }
-    w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
-                           (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) ||
-                           (cp >= 0x20000 && cp <= 0x3FFFD)))
+    w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD)))
              ? 2
              : 1;
     i += len;
@@ -128,11 +130,13 @@ size_t DisplayWidth(std::string_view s) {
 
 // A plain-text table; columns listed in `right` are right-aligned (numbers).
 void PrintTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right = {}) {
+                const std::vector<std::vector<std::string>>& rows,
+                const std::set<size_t>& right = {}) {
   std::vector<size_t> width(header.size(), 0);
   for (size_t c = 0; c < header.size(); ++c) width[c] = DisplayWidth(header[c]);
   for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], DisplayWidth(r[c]));
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], DisplayWidth(r[c]));
   }
   auto line = [&](const std::vector<std::string>& r) {
     std::string s;
@@ -226,28 +230,44 @@ class Client {
 
 std::string_view CodeName(grpc::StatusCode c) {
   switch (c) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    default: return "ERROR";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    default:
+      return "ERROR";
   }
 }
 
 int FailRpc(const Global& g, const grpc::Status& s) {
   if (g.json) {
-    std::cout << json{{"ok", false}, {"code", CodeName(s.error_code())}, {"error", s.error_message()}}.dump(2)
+    std::cout << json{{"ok", false},
+                      {"code", CodeName(s.error_code())},
+                      {"error", s.error_message()}}
+                     .dump(2)
               << "\n";
   }
   std::cerr << "boai: " << CodeName(s.error_code()) << ": " << s.error_message();
-  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) std::cerr << " (is boaid running at " << g.target << "?)";
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE)
+    std::cerr << " (is boaid running at " << g.target << "?)";
   std::cerr << "\n";
   return s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
 }
@@ -261,9 +281,10 @@ absl::StatusOr<ledger::Hash> HashOf(const std::string& raw) { return ledger::Has
 
 // Checks an inclusion proof against its signed checkpoint: the root, and the
 // signature when a verifier key is pinned. Returns what was checked.
-absl::StatusOr<std::string> VerifyProof(uint64_t index, const std::string& leaf_hash,
-                                        const google::protobuf::RepeatedPtrField<std::string>& hashes,
-                                        const v1::SignedCheckpoint& cp, const std::string& vkey) {
+absl::StatusOr<std::string> VerifyProof(
+    uint64_t index, const std::string& leaf_hash,
+    const google::protobuf::RepeatedPtrField<std::string>& hashes, const v1::SignedCheckpoint& cp,
+    const std::string& vkey) {
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(cp.note());
   if (!note.ok()) return note.status();
   absl::StatusOr<ledger::Checkpoint> body = ledger::ParseCheckpointBody(note->text);
@@ -277,12 +298,19 @@ absl::StatusOr<std::string> VerifyProof(uint64_t index, const std::string& leaf_
   absl::StatusOr<ledger::Hash> leaf = HashOf(leaf_hash);
   if (!leaf.ok()) return leaf.status();
   absl::Status inc = ledger::VerifyInclusion(*leaf, index, body->size, path, body->root);
-  if (!inc.ok()) return absl::DataLossError(StrCat("the inclusion proof does not verify: ", ToStd(inc.message())));
-  if (vkey.empty()) return std::string("inclusion proof verified against the checkpoint root (signature not checked: pass --vkey)");
+  if (!inc.ok())
+    return absl::DataLossError(
+        StrCat("the inclusion proof does not verify: ", ToStd(inc.message())));
+  if (vkey.empty())
+    return std::string(
+        "inclusion proof verified against the checkpoint root (signature not checked: pass "
+        "--vkey)");
   absl::StatusOr<ledger::NoteVerifier> v = ledger::NoteVerifier::FromVerifierKey(vkey);
   if (!v.ok()) return v.status();
   absl::Status sig = ledger::VerifyNote(*note, *v);
-  if (!sig.ok()) return absl::DataLossError(StrCat("the checkpoint is not signed by ", vkey, ": ", ToStd(sig.message())));
+  if (!sig.ok())
+    return absl::DataLossError(
+        StrCat("the checkpoint is not signed by ", vkey, ": ", ToStd(sig.message())));
   return std::string("inclusion proof and checkpoint signature verified");
 }
 
@@ -310,8 +338,8 @@ int PrintReceipt(const Global& g, const v1::Receipt& r) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << (r.duplicate() ? "already recorded " : "recorded ") << r.kind() << " as entry #" << r.index()
-            << "\n"
+  std::cout << (r.duplicate() ? "already recorded " : "recorded ") << r.kind() << " as entry #"
+            << r.index() << "\n"
             << "  leaf hash   " << HexEncode(r.leaf_hash()) << "\n"
             << "  checkpoint  tree size " << r.checkpoint().tree_size() << "\n";
   if (!r.person_id().empty()) std::cout << "  person      " << r.person_id() << "\n";
@@ -406,7 +434,8 @@ int PayRequest(const Global& g, Client& c, const PayArgs& a) {
   absl::StatusOr<int64_t> fen = ParseYuan(a.amount);
   if (!fen.ok()) return Fail(fen.status());
   if (a.key.empty()) {
-    return Fail(absl::InvalidArgumentError("give --key, a reference that names this payment (e.g. the voucher number)"));
+    return Fail(absl::InvalidArgumentError(
+        "give --key, a reference that names this payment (e.g. the voucher number)"));
   }
   v1::RequestPaymentRequest req;
   req.set_idempotency_key(a.key);
@@ -460,8 +489,8 @@ int PayDecide(const Global& g, Client& c, const PayArgs& a, bool approve) {
   return PrintReceipt(g, r);
 }
 
-int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reason, const std::string& date,
-            const std::string& key) {
+int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reason,
+            const std::string& date, const std::string& key) {
   v1::ReverseRequest req;
   req.set_idempotency_key(key.empty() ? StrCat("reverse/", index) : key);
   req.set_date(date.empty() ? TodayCst() : date);
@@ -473,8 +502,8 @@ int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reaso
   return PrintReceipt(g, r);
 }
 
-int Void(const Global& g, Client& c, const std::string& book, int64_t number, const std::string& reason,
-         const std::string& date, const std::string& key) {
+int Void(const Global& g, Client& c, const std::string& book, int64_t number,
+         const std::string& reason, const std::string& date, const std::string& key) {
   v1::VoidReceiptRequest req;
   req.set_idempotency_key(key.empty() ? StrCat("void/", book, "-", number) : key);
   req.set_date(date.empty() ? TodayCst() : date);
@@ -499,9 +528,12 @@ int Init(const Global& g, Client& c) {
   grpc::Status s = c.stub()->InitBooks(c.Ctx().get(), v1::InitBooksRequest(), &resp);
   if (!s.ok()) return FailRpc(g, s);
   if (g.json) {
-    std::cout << json{{"ok", true}, {"opened", resp.opened()}, {"accounts", resp.accounts()}}.dump(2) << "\n";
+    std::cout << json{{"ok", true}, {"opened", resp.opened()}, {"accounts", resp.accounts()}}.dump(
+                     2)
+              << "\n";
   } else {
-    std::cout << "opened " << resp.opened() << " accounts; the chart has " << resp.accounts() << "\n";
+    std::cout << "opened " << resp.opened() << " accounts; the chart has " << resp.accounts()
+              << "\n";
   }
   return 0;
 }
@@ -515,14 +547,24 @@ int Balances(const Global& g, Client& c, const std::string& fund) {
   if (g.json) {
     json funds = json::array(), balances = json::array();
     for (const auto& f : resp.funds()) {
-      funds.push_back({{"id", f.id()}, {"name", f.name()}, {"restricted", f.restricted()}, {"net", f.net()},
-                       {"reserved", f.reserved()}, {"voidable", f.voidable()}, {"available", f.available()}});
+      funds.push_back({{"id", f.id()},
+                       {"name", f.name()},
+                       {"restricted", f.restricted()},
+                       {"net", f.net()},
+                       {"reserved", f.reserved()},
+                       {"voidable", f.voidable()},
+                       {"available", f.available()}});
     }
     for (const auto& b : resp.balances()) {
-      balances.push_back({{"account", b.account()}, {"account_name", b.account_name()}, {"fund", b.fund()},
+      balances.push_back({{"account", b.account()},
+                          {"account_name", b.account_name()},
+                          {"fund", b.fund()},
                           {"amount", b.amount()}});
     }
-    std::cout << json{{"tree_size", resp.tree_size()}, {"funds", funds}, {"balances", balances}, {"unit", "fen"}}
+    std::cout << json{{"tree_size", resp.tree_size()},
+                      {"funds", funds},
+                      {"balances", balances},
+                      {"unit", "fen"}}
                      .dump(2)
               << "\n";
     return 0;
@@ -530,16 +572,18 @@ int Balances(const Global& g, Client& c, const std::string& fund) {
   std::vector<std::vector<std::string>> rows;
   int64_t net = 0, reserved = 0, voidable = 0, available = 0;
   for (const auto& f : resp.funds()) {
-    rows.push_back({f.id(), f.name(), f.restricted() ? "restricted" : "", Yuan(f.net()), Yuan(f.reserved()),
-                    Yuan(f.voidable()), Yuan(f.available())});
+    rows.push_back({f.id(), f.name(), f.restricted() ? "restricted" : "", Yuan(f.net()),
+                    Yuan(f.reserved()), Yuan(f.voidable()), Yuan(f.available())});
     net += f.net();
     reserved += f.reserved();
     voidable += f.voidable();
     available += f.available();
   }
-  if (resp.funds_size() > 1) rows.push_back({"total", "", "", Yuan(net), Yuan(reserved), Yuan(voidable), Yuan(available)});
+  if (resp.funds_size() > 1)
+    rows.push_back({"total", "", "", Yuan(net), Yuan(reserved), Yuan(voidable), Yuan(available)});
   std::cout << "Funds (yuan), log size " << resp.tree_size() << "\n";
-  PrintTable(std::cout, {"fund", "name", "", "net assets", "reserved", "voidable", "available"}, rows, {3, 4, 5, 6});
+  PrintTable(std::cout, {"fund", "name", "", "net assets", "reserved", "voidable", "available"},
+             rows, {3, 4, 5, 6});
   rows.clear();
   for (const auto& b : resp.balances()) {
     rows.push_back({b.account(), b.account_name(), b.fund(), Yuan(b.amount())});
@@ -556,17 +600,28 @@ int Campaign(const Global& g, Client& c, const std::string& id) {
   grpc::Status s = c.stub()->GetCampaign(c.Ctx().get(), req, &r);
   if (!s.ok()) return FailRpc(g, s);
   if (g.json) {
-    std::cout << json{{"id", r.id()}, {"name", r.name()}, {"fund", r.fund()}, {"platform", r.platform()},
-                      {"start", r.start()}, {"end", r.end()}, {"target", r.target()}, {"raised", r.raised()},
-                      {"gifts", r.gifts()}, {"online_unsettled", r.online_unsettled()}, {"matched", r.matched()},
-                      {"clawed_back", r.clawed_back()}, {"settled_gifts", r.settled_gifts()},
-                      {"settled_matching", r.settled_matching()}, {"progress", r.progress()}, {"unit", "fen"}}
+    std::cout << json{{"id", r.id()},
+                      {"name", r.name()},
+                      {"fund", r.fund()},
+                      {"platform", r.platform()},
+                      {"start", r.start()},
+                      {"end", r.end()},
+                      {"target", r.target()},
+                      {"raised", r.raised()},
+                      {"gifts", r.gifts()},
+                      {"online_unsettled", r.online_unsettled()},
+                      {"matched", r.matched()},
+                      {"clawed_back", r.clawed_back()},
+                      {"settled_gifts", r.settled_gifts()},
+                      {"settled_matching", r.settled_matching()},
+                      {"progress", r.progress()},
+                      {"unit", "fen"}}
                      .dump(2)
               << "\n";
     return 0;
   }
-  std::cout << r.name() << " (" << r.id() << "), " << r.platform() << ", " << r.start() << " to " << r.end()
-            << ", fund " << r.fund() << "\n";
+  std::cout << r.name() << " (" << r.id() << "), " << r.platform() << ", " << r.start() << " to "
+            << r.end() << ", fund " << r.fund() << "\n";
   int pct = r.target() > 0 ? static_cast<int>(r.progress() * 100 / r.target()) : 0;
   PrintTable(std::cout, {"", "yuan"},
              {{"target", Yuan(r.target())},
@@ -589,14 +644,16 @@ int Entry(const Global& g, Client& c, uint64_t index) {
   if (!s.ok()) return FailRpc(g, s);
   if (g.json) {
     json body = json::parse(e.body_json(), nullptr, false);
-    std::cout << json{{"index", e.index()}, {"kind", e.kind()}, {"key", e.key()}, {"by", e.by()},
-                      {"time_ms", e.time_ms()}, {"leaf_hash", HexEncode(e.leaf_hash())}, {"body", body},
-                      {"leaf", e.leaf()}}
+    std::cout << json{{"index", e.index()},     {"kind", e.kind()},
+                      {"key", e.key()},         {"by", e.by()},
+                      {"time_ms", e.time_ms()}, {"leaf_hash", HexEncode(e.leaf_hash())},
+                      {"body", body},           {"leaf", e.leaf()}}
                      .dump(2)
               << "\n";
     return 0;
   }
-  std::cout << "entry #" << e.index() << "  " << e.kind() << "  key " << e.key() << "  by " << e.by() << "\n"
+  std::cout << "entry #" << e.index() << "  " << e.kind() << "  key " << e.key() << "  by "
+            << e.by() << "\n"
             << "leaf hash " << HexEncode(e.leaf_hash()) << "\n"
             << e.leaf() << "\n";
   return 0;
@@ -639,8 +696,9 @@ int Prove(const Global& g, Client& c, uint64_t index, uint64_t size) {
   grpc::Status s = c.stub()->GetInclusionProof(c.Ctx().get(), req, &resp);
   if (!s.ok()) return FailRpc(g, s);
   if (!resp.has_checkpoint()) {
-    return Fail(absl::NotFoundError(StrCat("no checkpoint was signed at tree size ", resp.tree_size(),
-                                           "; omit --size to prove against the latest")));
+    return Fail(
+        absl::NotFoundError(StrCat("no checkpoint was signed at tree size ", resp.tree_size(),
+                                   "; omit --size to prove against the latest")));
   }
   absl::StatusOr<std::string> checked =
       VerifyProof(index, resp.leaf_hash(), resp.hashes(), resp.checkpoint(), g.vkey);
@@ -660,7 +718,8 @@ int Prove(const Global& g, Client& c, uint64_t index, uint64_t size) {
   return 0;
 }
 
-int AddUser(const Global& g, Client& c, const std::string& name, const std::string& role, bool replace) {
+int AddUser(const Global& g, Client& c, const std::string& name, const std::string& role,
+            bool replace) {
   static const std::map<std::string, v1::Role> kRoles = {{"public", v1::ROLE_PUBLIC},
                                                          {"auditor", v1::ROLE_AUDITOR},
                                                          {"clerk", v1::ROLE_CLERK},
@@ -679,11 +738,13 @@ int AddUser(const Global& g, Client& c, const std::string& name, const std::stri
   grpc::Status s = c.stub()->AddUser(c.Ctx().get(), req, &resp);
   if (!s.ok()) return FailRpc(g, s);
   if (g.json) {
-    std::cout << json{{"name", resp.name()}, {"role", role}, {"token", resp.token()}}.dump(2) << "\n";
+    std::cout << json{{"name", resp.name()}, {"role", role}, {"token", resp.token()}}.dump(2)
+              << "\n";
   } else {
     std::cout << resp.token() << "\n";
     std::cerr << "boai: user " << resp.name() << " (" << role
-              << ") created; the token above is shown once: give it to them, e.g. in a file for --token-file\n";
+              << ") created; the token above is shown once: give it to them, e.g. in a file for "
+                 "--token-file\n";
   }
   return 0;
 }
@@ -800,7 +861,8 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
     if (op.person.has_value()) *req.mutable_donor() = ToProto(*op.person);
     if (g->donor.display == "爱心人士") {
       req.set_display(v1::DONOR_DISPLAY_ANONYMOUS);
-    } else if (op.person.has_value() && !g->donor.display.empty() && g->donor.display.back() == '*') {
+    } else if (op.person.has_value() && !g->donor.display.empty() &&
+               g->donor.display.back() == '*') {
       req.set_display(v1::DONOR_DISPLAY_MASKED_NAME);
     } else {
       req.set_display(v1::DONOR_DISPLAY_AS_GIVEN);
@@ -873,7 +935,8 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
   if (const auto* d = std::get_if<books::PaymentDecision>(&op.body)) {
     std::optional<uint64_t> request = ref();
     if (!request.has_value()) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, StrCat(op.key, " names ", op.ref_key, ", not recorded"));
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          StrCat(op.key, " names ", op.ref_key, ", not recorded"));
     }
     if (op.kind == "payment.approve") {
       v1::ApprovePaymentRequest req;
@@ -892,7 +955,8 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
   if (const auto* v = std::get_if<books::Reversal>(&op.body)) {
     std::optional<uint64_t> target = ref();
     if (!target.has_value()) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, StrCat(op.key, " names ", op.ref_key, ", not recorded"));
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          StrCat(op.key, " names ", op.ref_key, ", not recorded"));
     }
     v1::ReverseRequest req;
     req.set_idempotency_key(op.key);
@@ -934,7 +998,8 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
   grpc::Status s = c.stub()->InitBooks(c.Ctx().get(), v1::InitBooksRequest(), &init);
   if (!s.ok()) return FailRpc(g, s);
   std::map<std::string, std::string> tokens;
-  for (auto [name, role] : {std::pair{"clerk.wang", v1::ROLE_CLERK}, std::pair{"approver.li", v1::ROLE_APPROVER}}) {
+  for (auto [name, role] :
+       {std::pair{"clerk.wang", v1::ROLE_CLERK}, std::pair{"approver.li", v1::ROLE_APPROVER}}) {
     v1::AddUserRequest req;
     req.set_name(name);
     req.set_role(role);
@@ -958,7 +1023,8 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
         return Fail(absl::InternalError(StrCat("demo: ", op.key, " should have been refused")));
       }
       ++refused;
-      if (!quiet && !g.json) std::cout << "refused   " << op.kind << " " << op.key << ": " << s.error_message() << "\n";
+      if (!quiet && !g.json)
+        std::cout << "refused   " << op.kind << " " << op.key << ": " << s.error_message() << "\n";
       continue;
     }
     if (!s.ok()) {
@@ -971,8 +1037,8 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
     index_of[op.key] = r.index();
     (r.duplicate() ? present : recorded)++;
     if (!quiet && !g.json) {
-      std::cout << (r.duplicate() ? "present   #" : "recorded  #") << r.index() << " " << op.kind << " " << op.key
-                << "\n";
+      std::cout << (r.duplicate() ? "present   #" : "recorded  #") << r.index() << " " << op.kind
+                << " " << op.key << "\n";
     }
     last = r;
   }
@@ -980,15 +1046,20 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
   s = c.stub()->GetCheckpoint(c.Ctx().get(), v1::GetCheckpointRequest(), &cp);
   if (!s.ok()) return FailRpc(g, s);
   if (g.json) {
-    std::cout << json{{"ok", true}, {"recorded", recorded}, {"present", present}, {"refused", refused},
-                      {"accounts_opened", init.opened()}, {"tree_size", cp.checkpoint().tree_size()},
+    std::cout << json{{"ok", true},
+                      {"recorded", recorded},
+                      {"present", present},
+                      {"refused", refused},
+                      {"accounts_opened", init.opened()},
+                      {"tree_size", cp.checkpoint().tree_size()},
                       {"checkpoint", cp.checkpoint().note()}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "demo: the 2019 dataset is loaded through " << g.target << " (" << recorded << " recorded, "
-              << present << " already present, " << refused << " refused as expected; "
-              << cp.checkpoint().tree_size() << " entries); the latest checkpoint:\n"
+    std::cout << "demo: the 2019 dataset is loaded through " << g.target << " (" << recorded
+              << " recorded, " << present << " already present, " << refused
+              << " refused as expected; " << cp.checkpoint().tree_size()
+              << " entries); the latest checkpoint:\n"
               << cp.checkpoint().note();
   }
   return 0;
@@ -1004,10 +1075,12 @@ int Main(int argc, char** argv) {
   CLI::Option* target_opt =
       app.add_option("--target", g.target, "boaid address HOST:PORT")->capture_default_str();
   app.add_option("--token-file", g.token_file, "file holding your bearer token");
-  app.add_option("--token", g.token, "bearer token (prefer --token-file: a command line is visible to others)");
+  app.add_option("--token", g.token,
+                 "bearer token (prefer --token-file: a command line is visible to others)");
   app.add_flag("--tls", g.tls, "connect with TLS (system root certificates)");
   app.add_option("--tls-ca", g.tls_ca, "connect with TLS, trusting this PEM CA certificate");
-  app.add_option("--vkey", g.vkey, "the log's verifier key, pinned: checkpoints must be signed by it");
+  app.add_option("--vkey", g.vkey,
+                 "the log's verifier key, pinned: checkpoints must be signed by it");
   app.add_flag("--json", g.json, "JSON output");
 
   // gift
@@ -1022,18 +1095,22 @@ int Main(int argc, char** argv) {
   gift->add_option("--key", ga.key, "idempotency key [BOOK-NUMBER of the receipt]");
   gift->add_option("--name", ga.name, "donor's name (stored off the log)");
   gift->add_option("--phone", ga.phone, "donor's phone (stored off the log)");
-  gift->add_option("--id-number", ga.id_number, "donor's identity document number (stored off the log)");
+  gift->add_option("--id-number", ga.id_number,
+                   "donor's identity document number (stored off the log)");
   gift->add_option("--address", ga.address, "donor's address (stored off the log)");
   gift->add_flag("--anonymous", ga.anonymous, "show the donor as 爱心人士");
   gift->add_option("--display", ga.display, "show the donor exactly so (organisations)");
   gift->add_option("--receipt-book", ga.receipt_book, "official receipt book");
   gift->add_option("--receipt-number", ga.receipt_number, "official receipt number");
-  gift->add_option("--no-receipt", ga.no_receipt, "why no receipt: anonymous, declined or not_a_donation");
+  gift->add_option("--no-receipt", ga.no_receipt,
+                   "why no receipt: anonymous, declined or not_a_donation");
   gift->add_option("--description", ga.description, "in kind: what the goods are");
   gift->add_option("--quantity", ga.quantity, "in kind: how many units");
   gift->add_option("--unit", ga.unit, "in kind: the unit");
-  gift->add_option("--valuation", ga.valuation, "in kind: document or fair_value")->capture_default_str();
-  gift->add_option("--evidence", ga.evidence, "in kind: the valuation evidence file (its SHA-256 is recorded)");
+  gift->add_option("--valuation", ga.valuation, "in kind: document or fair_value")
+      ->capture_default_str();
+  gift->add_option("--evidence", ga.evidence,
+                   "in kind: the valuation evidence file (its SHA-256 is recorded)");
 
   // pay request|approve|reject
   CLI::App* pay = app.add_subcommand("pay", "request, approve or reject a payment");
@@ -1049,10 +1126,13 @@ int Main(int argc, char** argv) {
   pay_req->add_option("--expires", pa.expires, "last day it may be approved [31 December]");
   pay_req->add_option("--payee-name", pa.payee_name, "payee's name (stored off the log)");
   pay_req->add_option("--payee-phone", pa.payee_phone, "payee's phone (stored off the log)");
-  pay_req->add_option("--payee-id-number", pa.payee_id, "payee's identity number (stored off the log)");
+  pay_req->add_option("--payee-id-number", pa.payee_id,
+                      "payee's identity number (stored off the log)");
   pay_req->add_option("--payee-address", pa.payee_address, "payee's address (stored off the log)");
-  pay_req->add_option("--payee-hospital", pa.payee_hospital, "child beneficiary's hospital (stored off the log)");
-  pay_req->add_option("--payee-label", pa.payee_label, "non-personal payee label, e.g. supplier-2024-03");
+  pay_req->add_option("--payee-hospital", pa.payee_hospital,
+                      "child beneficiary's hospital (stored off the log)");
+  pay_req->add_option("--payee-label", pa.payee_label,
+                      "non-personal payee label, e.g. supplier-2024-03");
   pay_req->add_option("--programme", pa.programme, "programme grant: programme id");
   pay_req->add_option("--tier", pa.tier, "programme grant: tier");
   pay_req->add_option("--age", pa.age, "programme grant: beneficiary's age");
@@ -1093,8 +1173,10 @@ int Main(int argc, char** argv) {
   open_fund->add_option("--name", fund_name, "display name")->required();
   open_fund->add_option("--purpose", fund_purpose, "what the money is for");
   open_fund->add_flag("--restricted", restricted, "restricted to its purpose by donors");
-  CLI::App* init = app.add_subcommand("init", "open the standard chart of accounts (admin, idempotent)");
-  CLI::App* add_user = app.add_subcommand("add-user", "create a user and print their token (admin)");
+  CLI::App* init =
+      app.add_subcommand("init", "open the standard chart of accounts (admin, idempotent)");
+  CLI::App* add_user =
+      app.add_subcommand("add-user", "create a user and print their token (admin)");
   std::string user_name, role;
   bool replace = false;
   add_user->add_option("--name", user_name, "user name (the `by` of their entries)")->required();
@@ -1112,7 +1194,8 @@ int Main(int argc, char** argv) {
   entry->add_option("--index", index, "entry index")->required();
   CLI::App* checkpoint = app.add_subcommand("checkpoint", "the latest signed checkpoint");
   checkpoint->add_option("--size", size, "the checkpoint at this tree size");
-  CLI::App* prove = app.add_subcommand("prove", "an entry's inclusion proof (C2SP tlog-proof), verified");
+  CLI::App* prove =
+      app.add_subcommand("prove", "an entry's inclusion proof (C2SP tlog-proof), verified");
   prove->add_option("--index", index, "entry index")->required();
   prove->add_option("--size", size, "prove against this tree size [latest]");
   CLI::App* health = app.add_subcommand("health", "the server's health status");
@@ -1122,8 +1205,10 @@ int Main(int argc, char** argv) {
   std::string dir;
   std::string origin = "boai.local/ledger";
   bool quiet = false;
-  CLI::Option* data_opt = demo->add_option("--data", dir, "load into this local data directory instead (no server)");
-  demo->add_option("--origin", origin, "checkpoint origin for a new local ledger")->capture_default_str();
+  CLI::Option* data_opt =
+      demo->add_option("--data", dir, "load into this local data directory instead (no server)");
+  demo->add_option("--origin", origin, "checkpoint origin for a new local ledger")
+      ->capture_default_str();
   demo->add_flag("--quiet", quiet, "do not list every step");
 
   try {

@@ -141,8 +141,8 @@ const ProgrammeRules* Books::RulesInForce(std::string_view programme, std::strin
 absl::StatusOr<std::string> Books::CampaignFund(std::string_view campaign) const {
   auto it = campaigns_.find(std::string(campaign));
   if (it == campaigns_.end()) {
-    return absl::InvalidArgumentError(
-        StrCat("campaign \"", campaign, "\" is not open; open it with a campaign.open entry first"));
+    return absl::InvalidArgumentError(StrCat(
+        "campaign \"", campaign, "\" is not open; open it with a campaign.open entry first"));
   }
   return it->second.def.fund;
 }
@@ -150,8 +150,9 @@ absl::StatusOr<std::string> Books::CampaignFund(std::string_view campaign) const
 absl::StatusOr<PaymentRequest> Books::PendingRequest(uint64_t index) const {
   auto it = pending_.find(index);
   if (it == pending_.end()) {
-    return Rule(StrCat("entry ", index, " is not a pending payment request (it may not exist, "
-                                        "or it was already approved, rejected or expired)"));
+    return Rule(StrCat("entry ", index,
+                       " is not a pending payment request (it may not exist, "
+                       "or it was already approved, rejected or expired)"));
   }
   return it->second.request;
 }
@@ -164,8 +165,8 @@ absl::StatusOr<Entry> Books::EntryAt(uint64_t index) const {
   absl::StatusOr<ledger::DecodedLeaf> d = decoder.Decode(*leaf);
   if (!d.ok()) return d.status();
   if (!IsAccountingKind(d->header.kind)) {
-    return absl::InvalidArgumentError(StrCat("entry ", index, " is a ", d->header.kind,
-                                             " entry, not an accounting entry"));
+    return absl::InvalidArgumentError(
+        StrCat("entry ", index, " is a ", d->header.kind, " entry, not an accounting entry"));
   }
   return ParseEntry(d->header.kind, std::string_view(d->body));
 }
@@ -174,8 +175,8 @@ absl::StatusOr<std::vector<Posting>> Books::PostingsAt(uint64_t index) const {
   absl::StatusOr<Entry> e = EntryAt(index);
   if (!e.ok()) return e.status();
   if (!MovesMoney(e->kind)) {
-    return absl::InvalidArgumentError(StrCat("entry ", index, " is a ", e->kind,
-                                             " entry, which moves no money and cannot be reversed"));
+    return absl::InvalidArgumentError(StrCat(
+        "entry ", index, " is a ", e->kind, " entry, which moves no money and cannot be reversed"));
   }
   const std::vector<Posting>* p = PostingsOf(*e);
   return p == nullptr ? std::vector<Posting>{} : *p;
@@ -193,8 +194,8 @@ absl::Status Books::CheckPostings(const Entry& e) const {
   std::map<std::string, int64_t> per_fund;
   for (const Posting& p : *expected) {
     if (!accounts_.count(p.account)) {
-      return absl::InvalidArgumentError(StrCat("account ", p.account,
-                                               " is not open; open the standard chart first"));
+      return absl::InvalidArgumentError(
+          StrCat("account ", p.account, " is not open; open the standard chart first"));
     }
     if (!funds_.count(p.fund)) {
       return absl::InvalidArgumentError(
@@ -206,9 +207,9 @@ absl::Status Books::CheckPostings(const Entry& e) const {
   }
   for (const auto& [fund, sum] : per_fund) {
     if (sum != 0) {
-      return absl::InvalidArgumentError(
-          StrCat(e.kind, " entry: postings in fund ", fund, " do not balance (debits - credits = ",
-                 sum, " fen)"));
+      return absl::InvalidArgumentError(StrCat(e.kind, " entry: postings in fund ", fund,
+                                               " do not balance (debits - credits = ", sum,
+                                               " fen)"));
     }
   }
   return absl::OkStatus();
@@ -221,8 +222,8 @@ absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) c
     return Rule(StrCat("programme \"", g.programme, "\" has no rules in force on ", date));
   }
   if (p.fund != rules->fund) {
-    return Rule(StrCat("grants of ", g.programme, " are paid from fund ", rules->fund, ", not ",
-                       p.fund));
+    return Rule(
+        StrCat("grants of ", g.programme, " are paid from fund ", rules->fund, ", not ", p.fund));
   }
   std::string key = StrCat(g.programme, "/", g.beneficiary);
   auto it = beneficiaries_.find(key);
@@ -234,17 +235,16 @@ absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) c
   }
   if (age < rules->age_min || age > rules->age_max) {
     return Rule(StrCat("beneficiary ", g.beneficiary, " is ", age, "; ", g.programme,
-                       " rules version ", rules->version, " (in force from ",
-                       rules->effective_from, ") cover ages ", rules->age_min, " to ",
-                       rules->age_max));
+                       " rules version ", rules->version, " (in force from ", rules->effective_from,
+                       ") cover ages ", rules->age_min, " to ", rules->age_max));
   }
   const Tier* tier = nullptr;
   for (const Tier& t : rules->tiers) {
     if (t.id == g.tier) tier = &t;
   }
   if (tier == nullptr) {
-    return Rule(StrCat("tier \"", g.tier, "\" is not in ", g.programme, " rules version ",
-                       rules->version));
+    return Rule(
+        StrCat("tier \"", g.tier, "\" is not in ", g.programme, " rules version ", rules->version));
   }
   if (tier->amount != p.amount) {
     return Rule(StrCat("tier ", g.tier, " of ", g.programme, " grants ", Yuan(tier->amount),
@@ -275,14 +275,19 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
                                              " is in the future (today is ", DateOf(time_ms), ")"));
   }
   if (const auto* a = std::get_if<AccountOpen>(&e.body)) {
-    if (accounts_.count(a->id)) return absl::AlreadyExistsError(StrCat("account ", a->id, " is already open"));
+    if (accounts_.count(a->id))
+      return absl::AlreadyExistsError(StrCat("account ", a->id, " is already open"));
   } else if (const auto* f = std::get_if<FundOpen>(&e.body)) {
-    if (funds_.count(f->id)) return absl::AlreadyExistsError(StrCat("fund ", f->id, " is already open"));
+    if (funds_.count(f->id))
+      return absl::AlreadyExistsError(StrCat("fund ", f->id, " is already open"));
   } else if (const auto* c = std::get_if<CampaignOpen>(&e.body)) {
-    if (campaigns_.count(c->id)) return absl::AlreadyExistsError(StrCat("campaign ", c->id, " is already open"));
-    if (!funds_.count(c->fund)) return absl::InvalidArgumentError(StrCat("fund \"", c->fund, "\" is not open"));
+    if (campaigns_.count(c->id))
+      return absl::AlreadyExistsError(StrCat("campaign ", c->id, " is already open"));
+    if (!funds_.count(c->fund))
+      return absl::InvalidArgumentError(StrCat("fund \"", c->fund, "\" is not open"));
   } else if (const auto* p = std::get_if<ProgrammeRules>(&e.body)) {
-    if (!funds_.count(p->fund)) return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
+    if (!funds_.count(p->fund))
+      return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
     auto it = programmes_.find(p->programme);
     int64_t next = it == programmes_.end() ? 1 : static_cast<int64_t>(it->second.size()) + 1;
     if (p->version != next) {
@@ -295,22 +300,26 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
     }
     std::set<std::string> ids;
     for (const Tier& t : p->tiers) {
-      if (!ids.insert(t.id).second) return absl::InvalidArgumentError(StrCat("tier ", t.id, " appears twice"));
-      if (t.amount > p->max_total) return absl::InvalidArgumentError(StrCat("tier ", t.id, " exceeds max_total"));
+      if (!ids.insert(t.id).second)
+        return absl::InvalidArgumentError(StrCat("tier ", t.id, " appears twice"));
+      if (t.amount > p->max_total)
+        return absl::InvalidArgumentError(StrCat("tier ", t.id, " exceeds max_total"));
     }
     for (const Tier& t : p->tiers) {
       if (!t.requires_tier.empty() && !ids.count(t.requires_tier)) {
-        return absl::InvalidArgumentError(StrCat("tier ", t.id, " requires unknown tier ", t.requires_tier));
+        return absl::InvalidArgumentError(
+            StrCat("tier ", t.id, " requires unknown tier ", t.requires_tier));
       }
     }
   } else if (const auto* g = std::get_if<Gift>(&e.body)) {
     if (!g->campaign.empty()) {
       auto it = campaigns_.find(g->campaign);
-      if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", g->campaign, "\" is not open"));
+      if (it == campaigns_.end())
+        return absl::InvalidArgumentError(StrCat("campaign \"", g->campaign, "\" is not open"));
       const CampaignOpen& c = it->second.def;
       if (c.fund != g->fund) {
-        return absl::InvalidArgumentError(StrCat("gifts to campaign ", c.id, " go to fund ", c.fund,
-                                                 ", not ", g->fund));
+        return absl::InvalidArgumentError(
+            StrCat("gifts to campaign ", c.id, " go to fund ", c.fund, ", not ", g->fund));
       }
       if (g->date < c.start || g->date > c.end) {
         return Rule(StrCat("gift dated ", g->date, " is outside campaign ", c.id, "'s window ",
@@ -329,30 +338,41 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
       }
     }
   } else if (const auto* m = std::get_if<Match>(&e.body)) {
-    if (!campaigns_.count(m->campaign)) return absl::InvalidArgumentError(StrCat("campaign \"", m->campaign, "\" is not open"));
+    if (!campaigns_.count(m->campaign))
+      return absl::InvalidArgumentError(StrCat("campaign \"", m->campaign, "\" is not open"));
   } else if (const auto* c = std::get_if<Clawback>(&e.body)) {
     auto it = campaigns_.find(c->campaign);
-    if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", c->campaign, "\" is not open"));
+    if (it == campaigns_.end())
+      return absl::InvalidArgumentError(StrCat("campaign \"", c->campaign, "\" is not open"));
     if (c->amount > it->second.MatchingOutstanding()) {
-      return Rule(StrCat("clawback of ", Yuan(c->amount), " exceeds the matching still outstanding "
-                         "in campaign ", c->campaign, " (", Yuan(it->second.MatchingOutstanding()), ")"));
+      return Rule(StrCat("clawback of ", Yuan(c->amount),
+                         " exceeds the matching still outstanding "
+                         "in campaign ",
+                         c->campaign, " (", Yuan(it->second.MatchingOutstanding()), ")"));
     }
   } else if (const auto* s = std::get_if<Settlement>(&e.body)) {
     auto it = campaigns_.find(s->campaign);
-    if (it == campaigns_.end()) return absl::InvalidArgumentError(StrCat("campaign \"", s->campaign, "\" is not open"));
+    if (it == campaigns_.end())
+      return absl::InvalidArgumentError(StrCat("campaign \"", s->campaign, "\" is not open"));
     if (s->gifts > it->second.online_unsettled) {
-      return Rule(StrCat("settlement of ", Yuan(s->gifts), " in gifts exceeds the online gifts not yet "
-                         "settled in campaign ", s->campaign, " (", Yuan(it->second.online_unsettled),
+      return Rule(StrCat("settlement of ", Yuan(s->gifts),
+                         " in gifts exceeds the online gifts not yet "
+                         "settled in campaign ",
+                         s->campaign, " (", Yuan(it->second.online_unsettled),
                          "); check the settlement file"));
     }
     if (s->matching > it->second.MatchingOutstanding()) {
-      return Rule(StrCat("settlement of ", Yuan(s->matching), " in matching exceeds the matching "
-                         "outstanding in campaign ", s->campaign, " (",
-                         Yuan(it->second.MatchingOutstanding()), ")"));
+      return Rule(StrCat("settlement of ", Yuan(s->matching),
+                         " in matching exceeds the matching "
+                         "outstanding in campaign ",
+                         s->campaign, " (", Yuan(it->second.MatchingOutstanding()), ")"));
     }
   } else if (const auto* p = std::get_if<PaymentRequest>(&e.body)) {
-    if (!funds_.count(p->fund)) return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
-    if (p->expires < p->date) return absl::InvalidArgumentError(StrCat("expires ", p->expires, " is before date ", p->date));
+    if (!funds_.count(p->fund))
+      return absl::InvalidArgumentError(StrCat("fund \"", p->fund, "\" is not open"));
+    if (p->expires < p->date)
+      return absl::InvalidArgumentError(
+          StrCat("expires ", p->expires, " is before date ", p->date));
     if (p->grant.has_value()) {
       absl::Status s = CheckGrant(*p, p->date);
       if (!s.ok()) return s;
@@ -360,19 +380,20 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
   } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
     auto it = pending_.find(d->request);
     if (it == pending_.end()) {
-      return Rule(StrCat("entry ", d->request, " is not a pending payment request (it may not "
+      return Rule(StrCat("entry ", d->request,
+                         " is not a pending payment request (it may not "
                          "exist, or it was already approved, rejected or expired)"));
     }
     const PendingPayment& req = it->second;
     if (d->date < req.request.date) {
-      return absl::InvalidArgumentError(StrCat("the decision's date ", d->date,
-                                               " is before the request's ", req.request.date));
+      return absl::InvalidArgumentError(
+          StrCat("the decision's date ", d->date, " is before the request's ", req.request.date));
     }
     if (e.kind == "payment.approve") {
       if (e.by == req.by) {
-        return absl::PermissionDeniedError(StrCat(
-            "user ", e.by, " made payment request ", d->request,
-            " and cannot approve it; another user with the approver role must"));
+        return absl::PermissionDeniedError(
+            StrCat("user ", e.by, " made payment request ", d->request,
+                   " and cannot approve it; another user with the approver role must"));
       }
       if (d->date > req.request.expires) {
         return Rule(StrCat("payment request ", d->request, " expired on ", req.request.expires,
@@ -390,19 +411,21 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
                                                v->reverses, " is not before ", index));
     }
     if (auto it = reversed_.find(v->reverses); it != reversed_.end()) {
-      return absl::AlreadyExistsError(StrCat("entry ", v->reverses, " was already reversed by entry ",
-                                             it->second));
+      return absl::AlreadyExistsError(
+          StrCat("entry ", v->reverses, " was already reversed by entry ", it->second));
     }
   } else if (const auto* rv = std::get_if<ReceiptVoid>(&e.body)) {
     auto it = receipts_.find(rv->book);
     if (it != receipts_.end() && it->second.voided.count(rv->number)) {
-      return absl::AlreadyExistsError(StrCat("receipt ", rv->book, "-", rv->number, " is already void"));
+      return absl::AlreadyExistsError(
+          StrCat("receipt ", rv->book, "-", rv->number, " is already void"));
     }
   } else if (const auto* r = std::get_if<Release>(&e.body)) {
     auto from = funds_.find(r->from);
     auto to = funds_.find(r->to);
     if (from == funds_.end() || to == funds_.end()) {
-      return absl::InvalidArgumentError(StrCat("funds \"", r->from, "\" and \"", r->to, "\" must be open"));
+      return absl::InvalidArgumentError(
+          StrCat("funds \"", r->from, "\" and \"", r->to, "\" must be open"));
     }
     if (!from->second.def.restricted || to->second.def.restricted) {
       return Rule("a release moves money from a restricted fund to an unrestricted one");
@@ -472,7 +495,8 @@ int64_t& Books::Balance(const std::string& account, const std::string& fund) {
   auto key = std::make_pair(account, fund);
   if (!undo_.balances.count(key)) {
     auto it = balances_.find(key);
-    undo_.balances.emplace(key, it == balances_.end() ? std::nullopt : std::optional<int64_t>(it->second));
+    undo_.balances.emplace(
+        key, it == balances_.end() ? std::nullopt : std::optional<int64_t>(it->second));
   }
   Dirty(StrCat("balance/", account, "/", fund));
   return balances_[key];
@@ -518,9 +542,9 @@ absl::Status Books::Apply(const Entry& e, uint64_t index, uint64_t time_ms) {
   for (const auto& [id, before] : undo_.funds) {
     const FundState& f = funds_.at(id);
     if (f.Available() < 0 && f.Available() < before.Available()) {
-      std::string why = StrCat("fund ", id, " (", f.def.name, ") has ", Yuan(before.Available()),
-                               " available; this ", e.kind, " needs ",
-                               Yuan(before.Available() - f.Available()));
+      std::string why =
+          StrCat("fund ", id, " (", f.def.name, ") has ", Yuan(before.Available()),
+                 " available; this ", e.kind, " needs ", Yuan(before.Available() - f.Available()));
       Undo();
       return Rule(why);
     }
@@ -541,7 +565,8 @@ absl::Status Books::Apply(const Entry& e, uint64_t index, uint64_t time_ms) {
     const CampaignState& c = campaigns_.at(id);
     if (c.online_unsettled < 0 || c.MatchingOutstanding() < 0) {
       Undo();
-      return Rule(StrCat("campaign ", id, " would owe the platform money: its gifts or matching "
+      return Rule(StrCat("campaign ", id,
+                         " would owe the platform money: its gifts or matching "
                          "were already settled; record a clawback instead"));
     }
   }
@@ -612,7 +637,7 @@ std::optional<std::string> Books::Record(const std::string& key) const {
     if (it == funds_.end()) return std::nullopt;
     const FundState& f = it->second;
     return json{{"name", f.def.name}, {"purpose", f.def.purpose}, {"restricted", f.def.restricted},
-                {"net", f.net}, {"reserved", f.reserved}, {"voidable", f.voidable}}
+                {"net", f.net},       {"reserved", f.reserved},   {"voidable", f.voidable}}
         .dump();
   }
   if (auto id = rest("balance/")) {
@@ -627,9 +652,13 @@ std::optional<std::string> Books::Record(const std::string& key) const {
     const CampaignState& c = it->second;
     json def = ToJson(Entry{"campaign.open", "", c.def});
     def.erase("by");
-    return json{{"def", def}, {"raised", c.raised}, {"gifts", c.gifts},
-                {"online_unsettled", c.online_unsettled}, {"matched", c.matched},
-                {"clawed_back", c.clawed_back}, {"settled_gifts", c.settled_gifts},
+    return json{{"def", def},
+                {"raised", c.raised},
+                {"gifts", c.gifts},
+                {"online_unsettled", c.online_unsettled},
+                {"matched", c.matched},
+                {"clawed_back", c.clawed_back},
+                {"settled_gifts", c.settled_gifts},
                 {"settled_matching", c.settled_matching}}
         .dump();
   }
@@ -653,7 +682,8 @@ std::optional<std::string> Books::Record(const std::string& key) const {
   if (auto id = rest("beneficiary/")) {
     auto it = beneficiaries_.find(*id);
     if (it == beneficiaries_.end()) return std::nullopt;
-    return json{{"first_age", it->second.first_age}, {"tiers", it->second.tiers},
+    return json{{"first_age", it->second.first_age},
+                {"tiers", it->second.tiers},
                 {"total", it->second.total}}
         .dump();
   }
@@ -707,7 +737,9 @@ absl::Status Books::Load(const std::map<std::string, std::string>& records) {
     std::string type = key.substr(0, slash), id = key.substr(slash + 1);
     try {
       if (type == "account") {
-        absl::StatusOr<Entry> e = ParseEntry("account.open", json{{"by", "state"}, {"id", id}, {"name", v["name"]}, {"type", v["type"]}});
+        absl::StatusOr<Entry> e =
+            ParseEntry("account.open",
+                       json{{"by", "state"}, {"id", id}, {"name", v["name"]}, {"type", v["type"]}});
         if (!e.ok()) return bad(key);
         accounts_[id] = std::get<AccountOpen>(e->body);
       } else if (type == "fund") {

@@ -97,9 +97,13 @@ class Books : public PostingContext {
   // Read access.
   const std::map<std::string, AccountOpen>& accounts() const { return accounts_; }
   const std::map<std::string, FundState>& funds() const { return funds_; }
-  const std::map<std::pair<std::string, std::string>, int64_t>& balances() const { return balances_; }
+  const std::map<std::pair<std::string, std::string>, int64_t>& balances() const {
+    return balances_;
+  }
   const std::map<std::string, CampaignState>& campaigns() const { return campaigns_; }
-  const std::map<std::string, std::vector<ProgrammeRules>>& programmes() const { return programmes_; }
+  const std::map<std::string, std::vector<ProgrammeRules>>& programmes() const {
+    return programmes_;
+  }
   const std::map<uint64_t, PendingPayment>& pending() const { return pending_; }
   const std::map<std::string, BeneficiaryState>& beneficiaries() const { return beneficiaries_; }
   const std::map<std::string, ReceiptBook>& receipts() const { return receipts_; }

@@ -16,7 +16,8 @@ LeafReader StorageLeafReader(const ledger::Storage* storage) {
   };
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ReadStateRecords(const ledger::Storage& storage) {
+absl::StatusOr<std::map<std::string, std::string>> ReadStateRecords(
+    const ledger::Storage& storage) {
   std::map<std::string, std::string> records;
   std::unique_ptr<rocksdb::Iterator> it = storage.NewIterator(ledger::Cf::kState);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

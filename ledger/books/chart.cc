@@ -16,13 +16,16 @@ std::vector<AccountOpen> StandardChart() {
   return {
       {std::string(kCash), "库存现金 Cash on hand", AccountType::kAsset},
       {std::string(kBank), "银行存款 Bank deposits", AccountType::kAsset},
-      {std::string(kPlatformReceivable), "应收款-募捐平台 Receivable from giving platforms", AccountType::kAsset},
+      {std::string(kPlatformReceivable), "应收款-募捐平台 Receivable from giving platforms",
+       AccountType::kAsset},
       {std::string(kGoods), "捐赠物资 Donated goods", AccountType::kAsset},
-      {std::string(kUnrestricted), "非限定性净资产 Unrestricted net assets", AccountType::kNetAssets},
+      {std::string(kUnrestricted), "非限定性净资产 Unrestricted net assets",
+       AccountType::kNetAssets},
       {std::string(kRestricted), "限定性净资产 Restricted net assets", AccountType::kNetAssets},
       {std::string(kDonationIncome), "捐赠收入 Donation income", AccountType::kIncome},
       {std::string(kMatchingIncome), "平台配捐收入 Platform matching income", AccountType::kIncome},
-      {std::string(kGrantIncome), "补助收入 Grants (government, higher-level Red Cross)", AccountType::kIncome},
+      {std::string(kGrantIncome), "补助收入 Grants (government, higher-level Red Cross)",
+       AccountType::kIncome},
       {std::string(kProgrammeCost), "业务活动成本 Programme expenses", AccountType::kExpense},
   };
 }
@@ -51,7 +54,8 @@ absl::StatusOr<std::vector<Posting>> ExpectedPostings(const Entry& e, const Post
     if (!fund.ok()) return fund.status();
     return Pair(kBank, kPlatformReceivable, *fund, s->gifts + s->matching);
   }
-  if (const auto* d = std::get_if<PaymentDecision>(&e.body); d != nullptr && e.kind == "payment.approve") {
+  if (const auto* d = std::get_if<PaymentDecision>(&e.body);
+      d != nullptr && e.kind == "payment.approve") {
     absl::StatusOr<PaymentRequest> req = ctx.PendingRequest(d->request);
     if (!req.ok()) return req.status();
     std::string_view from = req->method == "cash" ? kCash : req->method == "goods" ? kGoods : kBank;

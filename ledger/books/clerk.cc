@@ -52,7 +52,8 @@ absl::StatusOr<ledger::EntryDraft> Clerk::Draft(std::string kind, std::string by
   if (!parsed.ok()) return parsed.status();
   absl::StatusOr<std::string> canonical = ledger::EncodeCanonicalJson(json);
   if (!canonical.ok()) return canonical.status();
-  return ledger::EntryDraft{parsed->kind, std::move(key), std::move(*canonical), std::move(*parsed)};
+  return ledger::EntryDraft{parsed->kind, std::move(key), std::move(*canonical),
+                            std::move(*parsed)};
 }
 
 absl::StatusOr<ledger::AppendResult> Clerk::Record(std::string kind, std::string by, Body body,

@@ -20,7 +20,12 @@ std::string Hex(std::string_view seed) { return ledger::HashToHex(ledger::Sha256
 std::string Masked(const std::string& name) {
   size_t len = 1;
   unsigned char c = static_cast<unsigned char>(name[0]);
-  if (c >= 0xF0) len = 4; else if (c >= 0xE0) len = 3; else if (c >= 0xC0) len = 2;
+  if (c >= 0xF0)
+    len = 4;
+  else if (c >= 0xE0)
+    len = 3;
+  else if (c >= 0xC0)
+    len = 2;
   return name.substr(0, len) + "*";
 }
 
@@ -36,9 +41,9 @@ class Builder {
 
   // A gift. With a person, the donor's display is their masked name unless
   // `anonymous`; without one (institutions, anonymous cash) the display is given.
-  void Gift(std::string date, std::string channel, std::string fund, int64_t yuan,
-            std::string key, std::optional<PersonalData> donor, std::string display,
-            int64_t receipt, std::string no_receipt = "", std::string campaign = "",
+  void Gift(std::string date, std::string channel, std::string fund, int64_t yuan, std::string key,
+            std::optional<PersonalData> donor, std::string display, int64_t receipt,
+            std::string no_receipt = "", std::string campaign = "",
             std::optional<InKind> in_kind = std::nullopt, std::string income = "donation") {
     books::Gift g;
     g.date = std::move(date);
@@ -88,23 +93,49 @@ std::vector<DemoOp> DemoDataset() {
     std::string key = "account/" + a.id;
     b.Add("account.open", kAdmin, std::move(a), std::move(key));
   }
-  struct F { const char* id; const char* name; const char* purpose; bool restricted; };
+  struct F {
+    const char* id;
+    const char* name;
+    const char* purpose;
+    bool restricted;
+  };
   for (const F& f : std::initializer_list<F>{
-           {"fund.unrestricted", "非限定性资金 Unrestricted funds", "the society's general work", false},
-           {"fund.spring-relief", "博爱送万家 Spring Festival relief", "cash and goods to poor families at Spring Festival", true},
-           {"fund.village-pairing", "闫楼村结对帮扶 Yanlou village pairing", "humanitarian relief boxes for 20 poor households", true},
-           {"fund.guangming", "光明行 Cataract surgery (99 Giving Day)", "cataract surgery for poor patients", true},
-           {"fund.little-angel", "小天使基金 Little Angel leukaemia aid", "grants to children with leukaemia", true},
-           {"fund.first-aid-base-1", "应急救护培训基地一 First-aid training base 1", "equipping first-aid training base 1", true},
-           {"fund.first-aid-base-2", "应急救护培训基地二 First-aid training base 2", "equipping first-aid training base 2", true}}) {
-    b.Add("fund.open", kAdmin, FundOpen{f.id, f.name, f.purpose, f.restricted}, std::string("fund/") + f.id);
+           {"fund.unrestricted", "非限定性资金 Unrestricted funds", "the society's general work",
+            false},
+           {"fund.spring-relief", "博爱送万家 Spring Festival relief",
+            "cash and goods to poor families at Spring Festival", true},
+           {"fund.village-pairing", "闫楼村结对帮扶 Yanlou village pairing",
+            "humanitarian relief boxes for 20 poor households", true},
+           {"fund.guangming", "光明行 Cataract surgery (99 Giving Day)",
+            "cataract surgery for poor patients", true},
+           {"fund.little-angel", "小天使基金 Little Angel leukaemia aid",
+            "grants to children with leukaemia", true},
+           {"fund.first-aid-base-1", "应急救护培训基地一 First-aid training base 1",
+            "equipping first-aid training base 1", true},
+           {"fund.first-aid-base-2", "应急救护培训基地二 First-aid training base 2",
+            "equipping first-aid training base 2", true}}) {
+    b.Add("fund.open", kAdmin, FundOpen{f.id, f.name, f.purpose, f.restricted},
+          std::string("fund/") + f.id);
   }
   b.Add("programme.rules", kAdmin,
-        ProgrammeRules{"prog.little-angel", "小天使基金 Little Angel", "fund.little-angel", "2019-01-01", 1, 0, 14,
-                       Yuan(30000), {Tier{"standard", Yuan(30000), "", false}}},
+        ProgrammeRules{"prog.little-angel",
+                       "小天使基金 Little Angel",
+                       "fund.little-angel",
+                       "2019-01-01",
+                       1,
+                       0,
+                       14,
+                       Yuan(30000),
+                       {Tier{"standard", Yuan(30000), "", false}}},
         "programme/prog.little-angel/1");
   b.Add("programme.rules", kAdmin,
-        ProgrammeRules{"prog.little-angel", "小天使基金 Little Angel", "fund.little-angel", "2021-01-01", 2, 0, 18,
+        ProgrammeRules{"prog.little-angel",
+                       "小天使基金 Little Angel",
+                       "fund.little-angel",
+                       "2021-01-01",
+                       2,
+                       0,
+                       18,
                        Yuan(50000),
                        {Tier{"standard", Yuan(30000), "", false},
                         Tier{"transplant_top_up", Yuan(20000), "standard", true}}},
@@ -124,8 +155,8 @@ std::vector<DemoOp> DemoDataset() {
          person("李娜", "13800000002", "410000198502020022", "某县城关镇文化路2号"), "", 2);
   b.Gift("2019-01-11", "cash", "fund.spring-relief", 5000, "HB2019-0003",
          person("王芳", "13800000003", "410000199003030033", "某县东城街道3号"), "", 3);
-  b.Gift("2019-01-11", "cash", "fund.spring-relief", 8000, "CASHBOX-2019-01-11", std::nullopt, "爱心人士",
-         0, "anonymous");
+  b.Gift("2019-01-11", "cash", "fund.spring-relief", 8000, "CASHBOX-2019-01-11", std::nullopt,
+         "爱心人士", 0, "anonymous");
   b.Gift("2019-01-12", "cash", "fund.spring-relief", 3000, "HB2019-0004",
          person("刘洋", "13800000004", "410000197804040044", "某县西城街道4号"), "", 4);
   b.Gift("2019-01-12", "cash", "fund.spring-relief", 2000, "HB2019-0005",
@@ -134,39 +165,55 @@ std::vector<DemoOp> DemoDataset() {
          "豫东商贸有限公司", 6);
   b.Gift("2019-01-15", "in_kind", "fund.spring-relief", 30000, "HB2019-0007", std::nullopt,
          "某粮油有限公司", 7, "", "",
-         InKind{"米面油礼包 rice, flour and oil parcels", "份", "document", 600, Hex("invoice HB2019-0007")});
+         InKind{"米面油礼包 rice, flour and oil parcels", "份", "document", 600,
+                Hex("invoice HB2019-0007")});
   b.Gift("2019-01-08", "bank", "fund.spring-relief", 100000, "ALLOC-2019-SPRING", std::nullopt,
          "省红十字会 Provincial Red Cross", 0, "not_a_donation", "", std::nullopt, "grant");
 
   // Unrestricted gifts, with one keyed wrongly, reversed and recorded again.
   PersonalData zhao = person("赵磊", "13800000006", "410000198806060066", "某县北关6号");
   b.Gift("2019-03-05", "cash", "fund.unrestricted", 8000, "HB2019-0008", zhao, "", 8);
-  b.Add("reversal", kClerk, Reversal{"2019-03-06", "amount keyed as 8,000.00 instead of 800.00 yuan", 0, {}},
+  b.Add("reversal", kClerk,
+        Reversal{"2019-03-06", "amount keyed as 8,000.00 instead of 800.00 yuan", 0, {}},
         "reverse/HB2019-0008", std::nullopt, "HB2019-0008");
-  b.Add("receipt.void", kClerk, ReceiptVoid{"2019-03-06", "HB2019", "wrong amount printed; paper copy cancelled", 8},
+  b.Add("receipt.void", kClerk,
+        ReceiptVoid{"2019-03-06", "HB2019", "wrong amount printed; paper copy cancelled", 8},
         "void/HB2019-0008");
   b.Gift("2019-03-06", "cash", "fund.unrestricted", 800, "HB2019-0009", zhao, "", 9);
   b.Gift("2019-04-18", "bank", "fund.unrestricted", 4200, "HB2019-0010",
          person("孙丽", "13800000007", "410000198707070077", "某县城关镇7号"), "", 10);
   b.Gift("2019-05-20", "bank", "fund.unrestricted", 5000, "HB2019-0011",
          person("周杰", "13800000008", "410000197908080088", "某县东城街道8号"), "", 11);
-  b.Gift("2019-06-01", "cash", "fund.unrestricted", 5000, "CASHBOX-2019-06-01", std::nullopt, "爱心人士", 0,
-         "anonymous");
+  b.Gift("2019-06-01", "cash", "fund.unrestricted", 5000, "CASHBOX-2019-06-01", std::nullopt,
+         "爱心人士", 0, "anonymous");
 
   // 闫楼村: 20 humanitarian relief boxes in kind, valued at fair value.
-  b.Gift("2019-01-16", "in_kind", "fund.village-pairing", 5000, "HB2019-0012", std::nullopt, "爱心企业",
-         12, "", "", InKind{"人道救助箱 humanitarian relief boxes", "箱", "fair_value", 20, Hex("price survey 2019-01")});
+  b.Gift("2019-01-16", "in_kind", "fund.village-pairing", 5000, "HB2019-0012", std::nullopt,
+         "爱心企业", 12, "", "",
+         InKind{"人道救助箱 humanitarian relief boxes", "箱", "fair_value", 20,
+                Hex("price survey 2019-01")});
 
   // 九九公益日: 12 online gifts, 15,700; matching 4,600 less 300 clawed back.
-  struct Online { const char* date; int64_t yuan; const char* name; const char* phone; };
+  struct Online {
+    const char* date;
+    int64_t yuan;
+    const char* name;
+    const char* phone;
+  };
   int n = 0;
-  for (const Online& o : std::initializer_list<Online>{
-           {"2019-09-07", 5000, "吴刚", "13900000001"}, {"2019-09-07", 3000, "郑爽", "13900000002"},
-           {"2019-09-07", 2000, "", ""}, {"2019-09-08", 1500, "冯军", "13900000003"},
-           {"2019-09-08", 1000, "", ""}, {"2019-09-08", 1000, "褚红", "13900000004"},
-           {"2019-09-08", 800, "", ""}, {"2019-09-09", 500, "卫东", "13900000005"},
-           {"2019-09-09", 400, "", ""}, {"2019-09-09", 200, "蒋勤", "13900000006"},
-           {"2019-09-09", 200, "", ""}, {"2019-09-09", 100, "沈月", "13900000007"}}) {
+  for (const Online& o :
+       std::initializer_list<Online>{{"2019-09-07", 5000, "吴刚", "13900000001"},
+                                     {"2019-09-07", 3000, "郑爽", "13900000002"},
+                                     {"2019-09-07", 2000, "", ""},
+                                     {"2019-09-08", 1500, "冯军", "13900000003"},
+                                     {"2019-09-08", 1000, "", ""},
+                                     {"2019-09-08", 1000, "褚红", "13900000004"},
+                                     {"2019-09-08", 800, "", ""},
+                                     {"2019-09-09", 500, "卫东", "13900000005"},
+                                     {"2019-09-09", 400, "", ""},
+                                     {"2019-09-09", 200, "蒋勤", "13900000006"},
+                                     {"2019-09-09", 200, "", ""},
+                                     {"2019-09-09", 100, "沈月", "13900000007"}}) {
     ++n;
     std::string key = StrCat("TX99-2019-", 1000 + n);
     std::optional<PersonalData> donor;
@@ -181,19 +228,27 @@ std::vector<DemoOp> DemoDataset() {
   int m = 0;
   for (int64_t yuan : {2000, 1500, 800, 300}) {
     ++m;
-    b.Add("match", kClerk, Match{"2019-09-09", "camp.99-2019", StrCat("MATCH-99-", m), Yuan(yuan), {}},
+    b.Add("match", kClerk,
+          Match{"2019-09-09", "camp.99-2019", StrCat("MATCH-99-", m), Yuan(yuan), {}},
           StrCat("MATCH-99-", m));
   }
   b.Add("match.clawback", kClerk,
-        Clawback{"2019-09-30", "camp.99-2019", "拆单套捐: one gift split across accounts to draw matching", Yuan(300), {}},
+        Clawback{"2019-09-30",
+                 "camp.99-2019",
+                 "拆单套捐: one gift split across accounts to draw matching",
+                 Yuan(300),
+                 {}},
         "CLAWBACK-99-4");
-  b.Add("settlement", kClerk,
-        Settlement{"2019-10-15", "camp.99-2019", Hex("settlement-2019-99.csv"), Yuan(15700), Yuan(4300), {}},
-        "SETTLE-99-2019");
+  b.Add(
+      "settlement", kClerk,
+      Settlement{
+          "2019-10-15", "camp.99-2019", Hex("settlement-2019-99.csv"), Yuan(15700), Yuan(4300), {}},
+      "SETTLE-99-2019");
 
   // Grants received.
   b.Gift("2019-03-01", "bank", "fund.little-angel", 270000, "ALLOC-2019-LITTLE-ANGEL", std::nullopt,
-         "中国红十字基金会 Red Cross Foundation of China", 0, "not_a_donation", "", std::nullopt, "grant");
+         "中国红十字基金会 Red Cross Foundation of China", 0, "not_a_donation", "", std::nullopt,
+         "grant");
   b.Gift("2019-06-01", "bank", "fund.first-aid-base-1", 70000, "ALLOC-2019-BASE-1", std::nullopt,
          "省红十字会 Provincial Red Cross", 0, "not_a_donation", "", std::nullopt, "grant");
   b.Gift("2019-06-01", "bank", "fund.first-aid-base-2", 70000, "ALLOC-2019-BASE-2", std::nullopt,
@@ -203,24 +258,26 @@ std::vector<DemoOp> DemoDataset() {
   for (int i = 1; i <= 20; ++i) {
     PersonalData family{StrCat("困难户", i, "号户主"), StrCat("1370000", 1000 + i),
                         StrCat("41000019600101", 1000 + i), StrCat("某县闫楼村", i, "组"), ""};
-    b.Pay("2019-01-28", "fund.spring-relief", 8500, "博爱送万家 Spring Festival relief", i <= 4 ? "cash" : "bank",
-          StrCat("PAY-2019-SPRING-", i), family, "");
+    b.Pay("2019-01-28", "fund.spring-relief", 8500, "博爱送万家 Spring Festival relief",
+          i <= 4 ? "cash" : "bank", StrCat("PAY-2019-SPRING-", i), family, "");
   }
-  b.Pay("2019-01-29", "fund.spring-relief", 30000, "博爱送万家 goods: rice, flour and oil to 600 households",
-        "goods", "PAY-2019-SPRING-GOODS", std::nullopt, "distribution-list-2019-spring");
-  b.Pay("2019-01-30", "fund.village-pairing", 5000, "人道救助箱 to 20 poor households of 闫楼村", "goods",
-        "PAY-2019-VILLAGE-BOXES", std::nullopt, "distribution-list-2019-yanlou");
+  b.Pay("2019-01-29", "fund.spring-relief", 30000,
+        "博爱送万家 goods: rice, flour and oil to 600 households", "goods", "PAY-2019-SPRING-GOODS",
+        std::nullopt, "distribution-list-2019-spring");
+  b.Pay("2019-01-30", "fund.village-pairing", 5000, "人道救助箱 to 20 poor households of 闫楼村",
+        "goods", "PAY-2019-VILLAGE-BOXES", std::nullopt, "distribution-list-2019-yanlou");
 
   // 小天使: 9 children, 30,000 each, under the 2019 rules.
   const int ages[] = {3, 5, 6, 7, 8, 9, 11, 12, 13};
   for (int i = 0; i < 9; ++i) {
     PersonalData child{StrCat("患儿", i + 1, "号"), StrCat("1360000", 2000 + i),
-                       StrCat("410000", 2019 - ages[i], "0101", 3000 + i), StrCat("某县某乡", i + 1, "村"),
-                       StrCat("某省儿童医院血液科", i + 1, "床")};
+                       StrCat("410000", 2019 - ages[i], "0101", 3000 + i),
+                       StrCat("某县某乡", i + 1, "村"), StrCat("某省儿童医院血液科", i + 1, "床")};
     char date[16];
     std::snprintf(date, sizeof(date), "2019-%02d-15", 3 + i);
     b.Pay(date, "fund.little-angel", 30000, "小天使基金 Little Angel grant", "bank",
-          StrCat("PAY-2019-LA-", i + 1), child, "", Grant{"prog.little-angel", "", "standard", ages[i], false});
+          StrCat("PAY-2019-LA-", i + 1), child, "",
+          Grant{"prog.little-angel", "", "standard", ages[i], false});
   }
 
   // An overspend attempt: 80,000 from a training base holding 70,000. Refused.
@@ -266,7 +323,8 @@ absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& l
       absl::StatusOr<std::optional<uint64_t>> ref = clerk.ledger()->FindByKey(op.ref_key);
       if (!ref.ok()) return ref.status();
       if (!ref->has_value()) {
-        return absl::InternalError(StrCat("demo: ", op.key, " names ", op.ref_key, ", not recorded"));
+        return absl::InternalError(
+            StrCat("demo: ", op.key, " names ", op.ref_key, ", not recorded"));
       }
       if (auto* d = std::get_if<PaymentDecision>(&op.body)) d->request = **ref;
       if (auto* v = std::get_if<Reversal>(&op.body)) v->reverses = **ref;
@@ -274,12 +332,13 @@ absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& l
     absl::StatusOr<ledger::AppendResult> r = clerk.Record(op.kind, op.by, op.body, op.key);
     if (op.expect_rejection) {
       if (r.ok()) return absl::InternalError(StrCat("demo: ", op.key, " should have been refused"));
-      log << "refused   " << op.kind << " " << op.key << ": " << ToStd(r.status().message()) << "\n";
+      log << "refused   " << op.kind << " " << op.key << ": " << ToStd(r.status().message())
+          << "\n";
       continue;
     }
     if (!r.ok()) {
-      return absl::Status(r.status().code(),
-                          StrCat("demo step ", op.key, " (", op.kind, "): ", ToStd(r.status().message())));
+      return absl::Status(r.status().code(), StrCat("demo step ", op.key, " (", op.kind,
+                                                    "): ", ToStd(r.status().message())));
     }
     log << (r->duplicate ? "present   #" : "recorded  #") << r->index << " " << op.kind << " "
         << op.key << "\n";

@@ -35,7 +35,7 @@ namespace boai::books {
 // One operation of the dataset.
 struct DemoOp {
   std::string kind;
-  std::string by;   // "admin", "clerk.wang" (clerk) or "approver.li" (approver)
+  std::string by;  // "admin", "clerk.wang" (clerk) or "approver.li" (approver)
   Body body;
   std::string key;  // idempotency key
   // The donor (gifts) or beneficiary (payments) behind the entry. The runner

@@ -101,7 +101,6 @@ std::vector<Posting> ReadPostings(Reader& r, std::string_view kind, const json* 
   return out;
 }
 
-
 absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
   for (AccountType t : {AccountType::kAsset, AccountType::kLiability, AccountType::kNetAssets,
                         AccountType::kIncome, AccountType::kExpense}) {
@@ -123,17 +122,23 @@ bool IsHex64(std::string_view s) {
 
 json PostingsJson(const std::vector<Posting>& ps) {
   json arr = json::array();
-  for (const Posting& p : ps) arr.push_back({{"account", p.account}, {"amount", p.amount}, {"fund", p.fund}});
+  for (const Posting& p : ps)
+    arr.push_back({{"account", p.account}, {"amount", p.amount}, {"fund", p.fund}});
   return arr;
 }
 
 std::string_view AccountTypeName(AccountType t) {
   switch (t) {
-    case AccountType::kAsset: return "asset";
-    case AccountType::kLiability: return "liability";
-    case AccountType::kNetAssets: return "net_assets";
-    case AccountType::kIncome: return "income";
-    case AccountType::kExpense: return "expense";
+    case AccountType::kAsset:
+      return "asset";
+    case AccountType::kLiability:
+      return "liability";
+    case AccountType::kNetAssets:
+      return "net_assets";
+    case AccountType::kIncome:
+      return "income";
+    case AccountType::kExpense:
+      return "expense";
   }
   return "?";
 }
@@ -216,13 +221,16 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
   if (kind == "account.open") {
     AccountOpen a{id("id"), r.Str("name")};
     absl::StatusOr<AccountType> t = ParseAccountType(r.Str("type"));
-    if (t.ok()) a.type = *t; else r.Check(t.status());
+    if (t.ok())
+      a.type = *t;
+    else
+      r.Check(t.status());
     e.body = a;
   } else if (kind == "fund.open") {
     e.body = FundOpen{id("id"), r.Str("name"), r.Str("purpose"), r.Bool("restricted")};
   } else if (kind == "campaign.open") {
-    CampaignOpen c{id("id"), r.Str("name"), id("fund"), r.Str("platform"), r.Str("start"),
-                   r.Str("end"), amount("target")};
+    CampaignOpen c{id("id"),       r.Str("name"), id("fund"),      r.Str("platform"),
+                   r.Str("start"), r.Str("end"),  amount("target")};
     r.Check(CheckDate("start", c.start));
     r.Check(CheckDate("end", c.end));
     if (c.end < c.start) r.Bad("end", "is before start");
@@ -237,7 +245,8 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     if (p.version < 1) r.Bad("version", "must be 1 or more");
     if (p.age_min < 0 || p.age_max < p.age_min) r.Bad("age_max", "must be >= age_min >= 0");
     const json* tiers = r.Obj("tiers");
-    if (tiers != nullptr && (!tiers->is_array() || tiers->empty())) r.Bad("tiers", "must be a non-empty array");
+    if (tiers != nullptr && (!tiers->is_array() || tiers->empty()))
+      r.Bad("tiers", "must be a non-empty array");
     if (tiers != nullptr && tiers->is_array()) {
       for (const json& t : *tiers) {
         Reader tr(kind, t);
@@ -262,7 +271,8 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       Reader dr(kind, *d);
       g.donor = Donor{dr.Str("display"), dr.Str("commitment")};
       if (g.donor.display.empty()) dr.Bad("donor.display", "must be a masked name or 爱心人士");
-      if (!IsHex64(g.donor.commitment)) dr.Bad("donor.commitment", "must be 64 lowercase hex digits");
+      if (!IsHex64(g.donor.commitment))
+        dr.Bad("donor.commitment", "must be 64 lowercase hex digits");
       r.Check(dr.Finish());
     }
     if (const json* rc = r.Obj("receipt", false)) {
@@ -275,8 +285,9 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     }
     g.no_receipt = r.Str("no_receipt", false);
     if (g.receipt_book.empty() == g.no_receipt.empty()) {
-      r.Bad("receipt", "or no_receipt must be given, not both: a gift either has an official "
-                       "receipt number or a reason it has none");
+      r.Bad("receipt",
+            "or no_receipt must be given, not both: a gift either has an official "
+            "receipt number or a reason it has none");
     }
     if (!g.no_receipt.empty() && g.no_receipt != "anonymous" && g.no_receipt != "declined" &&
         g.no_receipt != "not_a_donation") {
@@ -292,10 +303,12 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       InKind ik{kr.Str("description"), kr.Str("unit"), kr.Str("method"), kr.Int("quantity"),
                 kr.Str("evidence_sha256")};
       if (ik.method != "document" && ik.method != "fair_value") {
-        kr.Bad("in_kind.method", "must be \"document\" (value on the donor's document) or \"fair_value\"");
+        kr.Bad("in_kind.method",
+               "must be \"document\" (value on the donor's document) or \"fair_value\"");
       }
       if (ik.quantity <= 0) kr.Bad("in_kind.quantity", "must be positive");
-      if (!IsHex64(ik.evidence_sha256)) kr.Bad("in_kind.evidence_sha256", "must be 64 lowercase hex digits");
+      if (!IsHex64(ik.evidence_sha256))
+        kr.Bad("in_kind.evidence_sha256", "must be 64 lowercase hex digits");
       r.Check(kr.Finish());
       g.in_kind = ik;
     }
@@ -309,8 +322,8 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
   } else if (kind == "match.clawback") {
     e.body = Clawback{date(), id("campaign"), r.Str("reason"), amount("amount"), postings()};
   } else if (kind == "settlement") {
-    Settlement s{date(), id("campaign"), r.Str("file_sha256"), r.Int("gifts"), r.Int("matching"),
-                 {}};
+    Settlement s{date(),         id("campaign"),    r.Str("file_sha256"),
+                 r.Int("gifts"), r.Int("matching"), {}};
     if (!IsHex64(s.file_sha256)) r.Bad("file_sha256", "must be 64 lowercase hex digits");
     if (s.gifts < 0 || s.matching < 0 || s.gifts + s.matching <= 0) {
       r.Bad("gifts", "and matching must be >= 0 with a positive total");
@@ -318,8 +331,8 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     s.postings = postings();
     e.body = s;
   } else if (kind == "payment.request") {
-    PaymentRequest p{date(), id("fund"), r.Str("purpose"), r.Str("payee"), r.Str("expires"),
-                     r.Str("method"), amount("amount"), std::nullopt};
+    PaymentRequest p{date(),           id("fund"),      r.Str("purpose"), r.Str("payee"),
+                     r.Str("expires"), r.Str("method"), amount("amount"), std::nullopt};
     if (p.method != "bank" && p.method != "cash" && p.method != "goods") {
       r.Bad("method", "must be \"bank\", \"cash\" or \"goods\"");
     }
@@ -338,8 +351,10 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     }
     e.body = p;
   } else if (kind == "payment.approve" || kind == "payment.reject" || kind == "payment.expire") {
-    PaymentDecision d{date(), r.Str("reason", kind == "payment.reject"),
-                      static_cast<uint64_t>(r.Int("request")), {}};
+    PaymentDecision d{date(),
+                      r.Str("reason", kind == "payment.reject"),
+                      static_cast<uint64_t>(r.Int("request")),
+                      {}};
     if (kind == "payment.approve") d.postings = postings();
     e.body = d;
   } else if (kind == "reversal") {
@@ -368,10 +383,18 @@ nlohmann::json ToJson(const Entry& e) {
         if constexpr (std::is_same_v<T, AccountOpen>) {
           j.update({{"id", b.id}, {"name", b.name}, {"type", AccountTypeName(b.type)}});
         } else if constexpr (std::is_same_v<T, FundOpen>) {
-          j.update({{"id", b.id}, {"name", b.name}, {"purpose", b.purpose}, {"restricted", b.restricted}});
+          j.update({{"id", b.id},
+                    {"name", b.name},
+                    {"purpose", b.purpose},
+                    {"restricted", b.restricted}});
         } else if constexpr (std::is_same_v<T, CampaignOpen>) {
-          j.update({{"id", b.id}, {"name", b.name}, {"fund", b.fund}, {"platform", b.platform},
-                    {"start", b.start}, {"end", b.end}, {"target", b.target}});
+          j.update({{"id", b.id},
+                    {"name", b.name},
+                    {"fund", b.fund},
+                    {"platform", b.platform},
+                    {"start", b.start},
+                    {"end", b.end},
+                    {"target", b.target}});
         } else if constexpr (std::is_same_v<T, ProgrammeRules>) {
           json tiers = json::array();
           for (const Tier& t : b.tiers) {
@@ -380,13 +403,21 @@ nlohmann::json ToJson(const Entry& e) {
             if (t.requires_transplant) tj["requires_transplant"] = true;
             tiers.push_back(tj);
           }
-          j.update({{"programme", b.programme}, {"name", b.name}, {"fund", b.fund},
-                    {"effective_from", b.effective_from}, {"version", b.version},
-                    {"age_min", b.age_min}, {"age_max", b.age_max}, {"max_total", b.max_total},
+          j.update({{"programme", b.programme},
+                    {"name", b.name},
+                    {"fund", b.fund},
+                    {"effective_from", b.effective_from},
+                    {"version", b.version},
+                    {"age_min", b.age_min},
+                    {"age_max", b.age_max},
+                    {"max_total", b.max_total},
                     {"tiers", tiers}});
         } else if constexpr (std::is_same_v<T, Gift>) {
-          j.update({{"date", b.date}, {"channel", b.channel}, {"income", b.income},
-                    {"fund", b.fund}, {"amount", b.amount},
+          j.update({{"date", b.date},
+                    {"channel", b.channel},
+                    {"income", b.income},
+                    {"fund", b.fund},
+                    {"amount", b.amount},
                     {"donor", {{"display", b.donor.display}, {"commitment", b.donor.commitment}}},
                     {"postings", PostingsJson(b.postings)}});
           if (!b.campaign.empty()) j["campaign"] = b.campaign;
@@ -397,27 +428,44 @@ nlohmann::json ToJson(const Entry& e) {
           // the no_receipt reason being silently dropped.
           if (b.receipt_book.empty() || !b.no_receipt.empty()) j["no_receipt"] = b.no_receipt;
           if (b.in_kind.has_value()) {
-            j["in_kind"] = {{"description", b.in_kind->description}, {"unit", b.in_kind->unit},
-                            {"method", b.in_kind->method}, {"quantity", b.in_kind->quantity},
+            j["in_kind"] = {{"description", b.in_kind->description},
+                            {"unit", b.in_kind->unit},
+                            {"method", b.in_kind->method},
+                            {"quantity", b.in_kind->quantity},
                             {"evidence_sha256", b.in_kind->evidence_sha256}};
           }
         } else if constexpr (std::is_same_v<T, Match>) {
-          j.update({{"date", b.date}, {"campaign", b.campaign}, {"platform_ref", b.platform_ref},
-                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+          j.update({{"date", b.date},
+                    {"campaign", b.campaign},
+                    {"platform_ref", b.platform_ref},
+                    {"amount", b.amount},
+                    {"postings", PostingsJson(b.postings)}});
         } else if constexpr (std::is_same_v<T, Clawback>) {
-          j.update({{"date", b.date}, {"campaign", b.campaign}, {"reason", b.reason},
-                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+          j.update({{"date", b.date},
+                    {"campaign", b.campaign},
+                    {"reason", b.reason},
+                    {"amount", b.amount},
+                    {"postings", PostingsJson(b.postings)}});
         } else if constexpr (std::is_same_v<T, Settlement>) {
-          j.update({{"date", b.date}, {"campaign", b.campaign}, {"file_sha256", b.file_sha256},
-                    {"gifts", b.gifts}, {"matching", b.matching},
+          j.update({{"date", b.date},
+                    {"campaign", b.campaign},
+                    {"file_sha256", b.file_sha256},
+                    {"gifts", b.gifts},
+                    {"matching", b.matching},
                     {"postings", PostingsJson(b.postings)}});
         } else if constexpr (std::is_same_v<T, PaymentRequest>) {
-          j.update({{"date", b.date}, {"fund", b.fund}, {"purpose", b.purpose},
-                    {"payee", b.payee}, {"expires", b.expires}, {"method", b.method},
+          j.update({{"date", b.date},
+                    {"fund", b.fund},
+                    {"purpose", b.purpose},
+                    {"payee", b.payee},
+                    {"expires", b.expires},
+                    {"method", b.method},
                     {"amount", b.amount}});
           if (b.grant.has_value()) {
-            j["grant"] = {{"programme", b.grant->programme}, {"beneficiary", b.grant->beneficiary},
-                          {"tier", b.grant->tier}, {"age", b.grant->age},
+            j["grant"] = {{"programme", b.grant->programme},
+                          {"beneficiary", b.grant->beneficiary},
+                          {"tier", b.grant->tier},
+                          {"age", b.grant->age},
                           {"transplant", b.grant->transplant}};
           }
         } else if constexpr (std::is_same_v<T, PaymentDecision>) {
@@ -425,13 +473,20 @@ nlohmann::json ToJson(const Entry& e) {
           if (!b.reason.empty()) j["reason"] = b.reason;
           if (!b.postings.empty()) j["postings"] = PostingsJson(b.postings);
         } else if constexpr (std::is_same_v<T, Reversal>) {
-          j.update({{"date", b.date}, {"reason", b.reason}, {"reverses", b.reverses},
+          j.update({{"date", b.date},
+                    {"reason", b.reason},
+                    {"reverses", b.reverses},
                     {"postings", PostingsJson(b.postings)}});
         } else if constexpr (std::is_same_v<T, ReceiptVoid>) {
-          j.update({{"date", b.date}, {"book", b.book}, {"number", b.number}, {"reason", b.reason}});
+          j.update(
+              {{"date", b.date}, {"book", b.book}, {"number", b.number}, {"reason", b.reason}});
         } else if constexpr (std::is_same_v<T, Release>) {
-          j.update({{"date", b.date}, {"from", b.from}, {"to", b.to}, {"reason", b.reason},
-                    {"amount", b.amount}, {"postings", PostingsJson(b.postings)}});
+          j.update({{"date", b.date},
+                    {"from", b.from},
+                    {"to", b.to},
+                    {"reason", b.reason},
+                    {"amount", b.amount},
+                    {"postings", PostingsJson(b.postings)}});
         }
       },
       e.body);

@@ -44,8 +44,8 @@ struct CampaignOpen {
 struct Tier {
   std::string id;
   int64_t amount = 0;
-  std::string requires_tier;        // granted only after this tier ("" = none)
-  bool requires_transplant = false; // only after a completed stem-cell transplant
+  std::string requires_tier;         // granted only after this tier ("" = none)
+  bool requires_transplant = false;  // only after a completed stem-cell transplant
   bool operator==(const Tier&) const = default;
 };
 struct ProgrammeRules {
@@ -63,7 +63,7 @@ struct Donor {
 struct InKind {
   std::string description, unit, method;  // method: "document" or "fair_value"
   int64_t quantity = 0;
-  std::string evidence_sha256;            // hex SHA-256 of the valuation evidence file
+  std::string evidence_sha256;  // hex SHA-256 of the valuation evidence file
 };
 struct Gift {
   // channel: cash, bank, online (settled later by the platform) or in_kind.
@@ -73,7 +73,7 @@ struct Gift {
   Donor donor;
   std::string receipt_book;  // with receipt_number when an official receipt was issued
   int64_t receipt_number = 0;
-  std::string no_receipt;    // else why not: "anonymous", "declined" or "not_a_donation"
+  std::string no_receipt;  // else why not: "anonymous", "declined" or "not_a_donation"
   std::optional<InKind> in_kind;
   std::vector<Posting> postings;
 };
@@ -92,7 +92,7 @@ struct Settlement {
   int64_t gifts = 0, matching = 0;  // the settlement file's totals
   std::vector<Posting> postings;
 };
-struct Grant {  // programme aid carried by a payment request
+struct Grant {                               // programme aid carried by a payment request
   std::string programme, beneficiary, tier;  // beneficiary: a pseudonym, never a name
   int64_t age = 0;
   bool transplant = false;
@@ -106,7 +106,7 @@ struct PaymentRequest {
 };
 struct PaymentDecision {  // approve, reject or expire
   std::string date, reason;
-  uint64_t request = 0;  // index of the payment.request entry
+  uint64_t request = 0;           // index of the payment.request entry
   std::vector<Posting> postings;  // approve only
 };
 struct Reversal {
@@ -124,9 +124,9 @@ struct Release {  // releases a restriction: restricted fund -> unrestricted fun
   std::vector<Posting> postings;
 };
 
-using Body = std::variant<AccountOpen, FundOpen, CampaignOpen, ProgrammeRules, Gift, Match,
-                          Clawback, Settlement, PaymentRequest, PaymentDecision, Reversal,
-                          ReceiptVoid, Release>;
+using Body =
+    std::variant<AccountOpen, FundOpen, CampaignOpen, ProgrammeRules, Gift, Match, Clawback,
+                 Settlement, PaymentRequest, PaymentDecision, Reversal, ReceiptVoid, Release>;
 
 // A parsed accounting entry.
 struct Entry {

@@ -41,8 +41,8 @@ std::optional<std::string> Replay::CompareState(const ledger::Storage& storage) 
                     "\" that the entries do not give");
     }
     if (s == stored->end() || r->first < s->first) {
-      return StrCat("derived record \"", r->first, "\" is missing from the database (the entries give ",
-                    r->second, ")");
+      return StrCat("derived record \"", r->first,
+                    "\" is missing from the database (the entries give ", r->second, ")");
     }
     if (s->second != r->second) {
       return StrCat("derived record \"", s->first, "\" is ", s->second,

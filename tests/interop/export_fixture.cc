@@ -78,9 +78,10 @@ int main(int argc, char** argv) {
   for (int batch : {1, 4, 9, 2, 16, 5}) {
     std::vector<EntryDraft> drafts;
     for (int i = 0; i < batch; ++i, ++n) {
-      drafts.push_back(EntryDraft{"gift", "key-" + std::to_string(n),
-                                  R"({"amount":)" + std::to_string(100 + n) +
-                                      R"(,"from":"donor-)" + std::to_string(n % 7) + R"("})",
+      drafts.push_back(EntryDraft{"gift",
+                                  "key-" + std::to_string(n),
+                                  R"({"amount":)" + std::to_string(100 + n) + R"(,"from":"donor-)" +
+                                      std::to_string(n % 7) + R"("})",
                                   {}});
     }
     std::vector<absl::StatusOr<AppendResult>> results = ledger->AppendMany(std::move(drafts));

@@ -28,9 +28,9 @@ TEST(CanonicalJson, RefusesBadKeysAndInvalidUtf8) {
   absl::StatusOr<std::string> r = EncodeCanonicalJson(bad_key);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("a b"), std::string::npos);
-  EXPECT_FALSE(EncodeCanonicalJson(nlohmann::json(std::string("\xC0\xAF"))).ok());  // overlong
+  EXPECT_FALSE(EncodeCanonicalJson(nlohmann::json(std::string("\xC0\xAF"))).ok());      // overlong
   EXPECT_FALSE(EncodeCanonicalJson(nlohmann::json(std::string("\xED\xA0\x80"))).ok());  // surrogate
-  EXPECT_FALSE(EncodeCanonicalJson(nlohmann::json(std::string("\xE5\xBC"))).ok());  // truncated
+  EXPECT_FALSE(EncodeCanonicalJson(nlohmann::json(std::string("\xE5\xBC"))).ok());      // truncated
 }
 
 TEST(CanonicalJson, NestedPathsInErrors) {

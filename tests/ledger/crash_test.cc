@@ -61,7 +61,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kChildDirEnv[] = "BOAI_CRASH_CHILD_DIR";
 constexpr char kChildFdEnv[] = "BOAI_CRASH_ACK_FD";
-constexpr int kChildAckFd = 100;        // where the child finds the pipe
+constexpr int kChildAckFd = 100;  // where the child finds the pipe
 constexpr int kChildThreads = 4;
 constexpr int kRounds = 5;
 constexpr size_t kMinAcksPerRound = 300;
@@ -109,7 +109,8 @@ TEST(CrashChild, AppendUntilKilled) {
             WriteAll(fd, "ERR " + r.status().ToString() + "\n");
             ::_exit(2);
           }
-          if (!r->duplicate) WriteAll(fd, std::to_string(r->index) + " " + HashToHex(r->leaf_hash) + "\n");
+          if (!r->duplicate)
+            WriteAll(fd, std::to_string(r->index) + " " + HashToHex(r->leaf_hash) + "\n");
         }
       }
     });
@@ -126,9 +127,8 @@ TEST(CrashChild, AppendUntilKilled) {
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("boai-crash-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(Clock::now().time_since_epoch().count()));
+    path_ = fs::temp_directory_path() / ("boai-crash-test-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(Clock::now().time_since_epoch().count()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -164,7 +164,8 @@ absl::StatusOr<Child> SpawnChild(const std::string& dir) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view v(*e);
-    if (v.starts_with("GTEST_") || v.starts_with(kChildDirEnv) || v.starts_with(kChildFdEnv)) continue;
+    if (v.starts_with("GTEST_") || v.starts_with(kChildDirEnv) || v.starts_with(kChildFdEnv))
+      continue;
     env.emplace_back(v);
   }
   env.push_back(std::string(kChildDirEnv) + "=" + dir);
@@ -205,7 +206,9 @@ bool ReadSome(int fd, std::string* buf, int timeout_ms) {
   return true;
 }
 
-size_t CountLines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+size_t CountLines(const std::string& s) {
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST(Crash, KilledWriterLosesNothingAcknowledged) {
   TempDir tmp;
@@ -302,11 +305,15 @@ TEST(Crash, KilledWriterLosesNothingAcknowledged) {
     EXPECT_EQ(new_cp->size, size);
     absl::StatusOr<std::vector<Hash>> proof = ledger.ConsistencyProof(old_cp->size, new_cp->size);
     ASSERT_TRUE(proof.ok()) << proof.status();
-    EXPECT_TRUE(VerifyConsistency(old_cp->size, new_cp->size, old_cp->root, new_cp->root, *proof).ok());
+    EXPECT_TRUE(
+        VerifyConsistency(old_cp->size, new_cp->size, old_cp->root, new_cp->root, *proof).ok());
 
     // The recovered ledger takes new appends where it stopped.
-    absl::StatusOr<AppendResult> after = ledger.Append(EntryDraft{
-        "gift", "after-kill-" + std::to_string(round), *EncodeCanonicalJson(nlohmann::json{{"round", round}}), {}});
+    absl::StatusOr<AppendResult> after =
+        ledger.Append(EntryDraft{"gift",
+                                 "after-kill-" + std::to_string(round),
+                                 *EncodeCanonicalJson(nlohmann::json{{"round", round}}),
+                                 {}});
     ASSERT_TRUE(after.ok()) << after.status();
     EXPECT_EQ(after->index, size);
     acked.emplace(after->index, after->leaf_hash);

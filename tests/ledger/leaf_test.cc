@@ -51,26 +51,23 @@ struct Golden {
   const char* name;
   LeafHeader header;
   std::string body;
-  std::string leaf;      // expected EncodeLeaf bytes
-  std::string leaf_hash; // expected LeafHash, hex, computed with sha256sum
+  std::string leaf;       // expected EncodeLeaf bytes
+  std::string leaf_hash;  // expected LeafHash, hex, computed with sha256sum
 };
 
 std::vector<Golden> Goldens() {
   std::vector<Golden> g;
-  g.push_back(Golden{
-      "genesis",
-      LeafHeader{0, "log.genesis", "log.genesis", Hash{}, 1700000000000},
-      R"({"format":"boai-ledger/1","origin":"boai.local/ledger"})",
-      R"({"body":{"format":"boai-ledger/1","origin":"boai.local/ledger"},"index":0,)"
-      R"("key":"log.genesis","kind":"log.genesis",)"
-      R"("prev":"0000000000000000000000000000000000000000000000000000000000000000",)"
-      R"("time_ms":1700000000000,"v":1})",
-      "1f8b90cec606a958d9bee8e328f6a8f85c5fef8ee1b04f5ce3b2e10e0921d83c"});
+  g.push_back(Golden{"genesis", LeafHeader{0, "log.genesis", "log.genesis", Hash{}, 1700000000000},
+                     R"({"format":"boai-ledger/1","origin":"boai.local/ledger"})",
+                     R"({"body":{"format":"boai-ledger/1","origin":"boai.local/ledger"},"index":0,)"
+                     R"("key":"log.genesis","kind":"log.genesis",)"
+                     R"("prev":"0000000000000000000000000000000000000000000000000000000000000000",)"
+                     R"("time_ms":1700000000000,"v":1})",
+                     "1f8b90cec606a958d9bee8e328f6a8f85c5fef8ee1b04f5ce3b2e10e0921d83c"});
   // Chinese text (UTF-8 written literally), and every escape canonical JSON uses in a
   // body: \" \\ \n \t \u00xx; "/" is not escaped.
   g.push_back(Golden{
-      "chinese_body_with_escapes",
-      LeafHeader{42, "R-2024-0001", "gift", Counting(), 1717171717171},
+      "chinese_body_with_escapes", LeafHeader{42, "R-2024-0001", "gift", Counting(), 1717171717171},
       R"json({"amount":10000,"donor":"张*","memo":"爱心人士 \"善款\"\\/\n\t\u0001\u001f","tags":["教育",null,true,-5]})json",
       R"json({"body":{"amount":10000,"donor":"张*","memo":"爱心人士 \"善款\"\\/\n\t\u0001\u001f","tags":["教育",null,true,-5]},)json"
       R"json("index":42,"key":"R-2024-0001","kind":"gift",)json"
@@ -78,16 +75,16 @@ std::vector<Golden> Goldens() {
       R"json("time_ms":1717171717171,"v":1})json",
       "54b421a798c8ccaba15f98460e8820983dea050645396adce54674b3293123c8"});
   // The key is escaped by EncodeLeaf itself: quote, backslash, control bytes.
-  g.push_back(Golden{
-      "escaped_key_max_index",
-      LeafHeader{18446744073709551615ull, "收据 \"7\"\\\x01\t", "refund.v2_x", AllFf(),
-                 9007199254740993ull},
-      "{}",
-      R"json({"body":{},"index":18446744073709551615,"key":"收据 \"7\"\\\u0001\t",)json"
-      R"json("kind":"refund.v2_x",)json"
-      R"json("prev":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",)json"
-      R"json("time_ms":9007199254740993,"v":1})json",
-      "63043b432756044f00695ba5f474716287e4d63774f11beef665aa845dc2d88f"});
+  g.push_back(
+      Golden{"escaped_key_max_index",
+             LeafHeader{18446744073709551615ull, "收据 \"7\"\\\x01\t", "refund.v2_x", AllFf(),
+                        9007199254740993ull},
+             "{}",
+             R"json({"body":{},"index":18446744073709551615,"key":"收据 \"7\"\\\u0001\t",)json"
+             R"json("kind":"refund.v2_x",)json"
+             R"json("prev":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",)json"
+             R"json("time_ms":9007199254740993,"v":1})json",
+             "63043b432756044f00695ba5f474716287e4d63774f11beef665aa845dc2d88f"});
   return g;
 }
 
@@ -136,8 +133,7 @@ TEST(LeafRoundTrip, DecodeOfEncodeIsIdentity) {
       {LeafHeader{1, "k", "a", Hash{}, 0}, "{}"},
       {LeafHeader{7, std::string(kMaxKeyBytes, 'x'), std::string(64, 'z'), Counting(), 1},
        R"({"a":[1,2,{"b":"c"}],"z":null})"},
-      {LeafHeader{123456789, "银行回单 No.\"88\"\n", "donation.cash_in", AllFf(),
-                  1700000000123},
+      {LeafHeader{123456789, "银行回单 No.\"88\"\n", "donation.cash_in", AllFf(), 1700000000123},
        R"({"donor":"爱心人士","name":"张*","note":"\\\"\u0000"})"},
       {LeafHeader{UINT64_MAX, "\x7f/\\", "x.y_z.0", Counting(), UINT64_MAX},
        R"({"n":-9007199254740991})"},
@@ -157,10 +153,11 @@ TEST(LeafRoundTrip, DecodeOfEncodeIsIdentity) {
 }
 
 // A valid leaf with one piece replaced, for the rejection tests.
-std::string Leaf(std::string_view body = "{}", std::string_view index = "3",
-                 std::string_view key = R"("k-1")", std::string_view kind = R"("gift")",
-                 std::string_view prev = R"("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")",
-                 std::string_view time = "1700000000000", std::string_view v = "1") {
+std::string Leaf(
+    std::string_view body = "{}", std::string_view index = "3", std::string_view key = R"("k-1")",
+    std::string_view kind = R"("gift")",
+    std::string_view prev = R"("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")",
+    std::string_view time = "1700000000000", std::string_view v = "1") {
   std::string s = "{\"body\":";
   s += body;
   s += ",\"index\":";
@@ -244,24 +241,30 @@ TEST(LeafDecoder, RejectsABodyThatIsNotJson) {
 TEST(LeafDecoder, RejectsMissingFields) {
   ExpectRejected("{}", "0 of the 7 fields");
   // Missing the last field.
-  ExpectRejected(R"({"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1})",
-                 "6 of the 7 fields");
+  ExpectRejected(
+      R"({"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1})",
+      "6 of the 7 fields");
   // Missing a middle field (key): the next field shows up where key belongs.
-  ExpectRejected(R"({"body":{},"index":3,"kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
-                 "unexpected field \"kind\" at position 3");
+  ExpectRejected(
+      R"({"body":{},"index":3,"kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
+      "unexpected field \"kind\" at position 3");
   // Missing body.
-  ExpectRejected(R"({"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
-                 "unexpected field \"index\" at position 1");
+  ExpectRejected(
+      R"({"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
+      "unexpected field \"index\" at position 1");
 }
 
 TEST(LeafDecoder, RejectsFieldsOutOfOrder) {
-  ExpectRejected(R"({"body":{},"index":3,"kind":"gift","key":"k","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
-                 "unexpected field \"kind\" at position 3");
-  ExpectRejected(R"({"v":1,"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1})",
-                 "unexpected field \"v\" at position 1");
+  ExpectRejected(
+      R"({"body":{},"index":3,"kind":"gift","key":"k","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
+      "unexpected field \"kind\" at position 3");
+  ExpectRejected(
+      R"({"v":1,"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1})",
+      "unexpected field \"v\" at position 1");
   // A repeated field is out of order too.
-  ExpectRejected(R"({"body":{},"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
-                 "unexpected field \"body\" at position 2");
+  ExpectRejected(
+      R"({"body":{},"body":{},"index":3,"key":"k","kind":"gift","prev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","time_ms":1,"v":1})",
+      "unexpected field \"body\" at position 2");
 }
 
 TEST(LeafDecoder, RejectsExtraFields) {
@@ -292,19 +295,15 @@ TEST(LeafDecoder, RejectsWrongTypes) {
                  "time_ms is not a non-negative integer");
   ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "-5"),
                  "time_ms is not a non-negative integer");
-  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "\"1\""),
-                 "v is not an integer");
-  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "true"),
-                 "v is not an integer");
+  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "\"1\""), "v is not an integer");
+  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "true"), "v is not an integer");
 }
 
 TEST(LeafDecoder, RejectsPrevThatIsNot64Hex) {
-  auto with_prev = [](std::string_view p) {
-    return Leaf("{}", "3", R"("k")", R"("gift")", p);
-  };
+  auto with_prev = [](std::string_view p) { return Leaf("{}", "3", R"("k")", R"("gift")", p); };
   const std::string ok = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-  ExpectRejected(with_prev("\"" + ok.substr(1) + "\""), "prev is not 64 hex digits");   // 63
-  ExpectRejected(with_prev("\"" + ok + "0\""), "prev is not 64 hex digits");            // 65
+  ExpectRejected(with_prev("\"" + ok.substr(1) + "\""), "prev is not 64 hex digits");  // 63
+  ExpectRejected(with_prev("\"" + ok + "0\""), "prev is not 64 hex digits");           // 65
   ExpectRejected(with_prev("\"" + ok.substr(0, 63) + "g\""), "prev is not 64 hex digits");
   ExpectRejected(with_prev("\"\""), "prev is not 64 hex digits");
   ExpectRejected(with_prev("\" " + ok.substr(1) + "\""), "prev is not 64 hex digits");
@@ -313,10 +312,8 @@ TEST(LeafDecoder, RejectsPrevThatIsNot64Hex) {
 TEST(LeafDecoder, RejectsUnknownVersion) {
   const std::string prev = R"("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")";
   // A v2 leaf with v1's fields.
-  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "2"),
-                 "unknown leaf version 2");
-  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "0"),
-                 "unknown leaf version 0");
+  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "2"), "unknown leaf version 2");
+  ExpectRejected(Leaf("{}", "3", R"("k")", R"("gift")", prev, "1", "0"), "unknown leaf version 0");
   // A v2 leaf with other fields: still reported as a version problem.
   ExpectRejected(R"({"body":{},"hash_alg":"sha3","index":3,"v":2})", "unknown leaf version 2");
   ExpectRejected(R"({"v":7})", "unknown leaf version 7");
@@ -338,9 +335,10 @@ TEST(LeafDecodeStrict, AcceptsWhatTheLaxDecoderAcceptsButRejectsNonCanonicalByte
   variants.emplace_back("space inside the body", replace("\"amount\":10000", "\"amount\" : 10000"));
   variants.emplace_back("leading whitespace", " " + canonical);
   variants.emplace_back("trailing newline", canonical + "\n");
-  variants.emplace_back("unsorted body keys",
-                        replace(R"("amount":10000,"donor":"张*")", R"("donor":"张*","amount":10000)"));
-  variants.emplace_back("duplicate body key", replace("\"amount\":10000", "\"amount\":10000,\"amount\":10000"));
+  variants.emplace_back("unsorted body keys", replace(R"("amount":10000,"donor":"张*")",
+                                                      R"("donor":"张*","amount":10000)"));
+  variants.emplace_back("duplicate body key",
+                        replace("\"amount\":10000", "\"amount\":10000,\"amount\":10000"));
   variants.emplace_back("duplicate body key, different values",
                         replace("\"amount\":10000", "\"amount\":1,\"amount\":10000"));
   variants.emplace_back("escaped non-ASCII in body", replace("张", "\\u5f20"));

@@ -96,7 +96,8 @@ uint64_t CountKeys(const Storage* st, Cf cf) {
 std::vector<uint64_t> CheckpointSizes(const Storage* st) {
   std::vector<uint64_t> sizes;
   std::unique_ptr<rocksdb::Iterator> it = st->NewIterator(Cf::kCheckpoints);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) sizes.push_back(DecodeU64(it->key().ToStringView()));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    sizes.push_back(DecodeU64(it->key().ToStringView()));
   return sizes;
 }
 
@@ -257,7 +258,8 @@ TEST(Ledger, TimeNeverGoesBackwards) {
   now = 7000;
   ASSERT_TRUE(l->Append(Gift("c")).ok());
   std::vector<uint64_t> times;
-  for (uint64_t i = 0; i < l->Size(); ++i) times.push_back(DecodeLeafStrict(*l->LeafAt(i))->header.time_ms);
+  for (uint64_t i = 0; i < l->Size(); ++i)
+    times.push_back(DecodeLeafStrict(*l->LeafAt(i))->header.time_ms);
   EXPECT_EQ(times, (std::vector<uint64_t>{2000, 5000, 5000, 7000}));
 }
 
@@ -386,7 +388,8 @@ TEST(Ledger, ReadersSeeOnlyDurableState) {
   std::vector<std::thread> writers;
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
-      for (int i = 0; i < 150; ++i) ASSERT_TRUE(l->Append(Gift("d" + std::to_string(t) + "-" + std::to_string(i))).ok());
+      for (int i = 0; i < 150; ++i)
+        ASSERT_TRUE(l->Append(Gift("d" + std::to_string(t) + "-" + std::to_string(i))).ok());
     });
   }
   for (std::thread& w : writers) w.join();
@@ -419,7 +422,8 @@ TEST(Ledger, MaxBatchEntriesBoundsABatch) {
   entered.get_future().wait();
   for (int i = 1; i < 6; ++i) {
     std::vector<EntryDraft> three;
-    for (int j = 0; j < 3; ++j) three.push_back(Gift("r" + std::to_string(i) + "-" + std::to_string(j)));
+    for (int j = 0; j < 3; ++j)
+      three.push_back(Gift("r" + std::to_string(i) + "-" + std::to_string(j)));
     l->AppendAsync(std::move(three), [&, i](auto r) { done[i].set_value(std::move(r)); });
   }
   release.set_value();
@@ -480,7 +484,9 @@ TEST(Ledger, SameKeyDifferentContentIsRefused) {
   ASSERT_EQ(first->index, 2u);
   const uint64_t size = l->Size();
 
-  for (EntryDraft d : {Gift("slip-42", 701), Draft("refund", "slip-42", {{"amount", 700}, {"donor", "张*"}, {"memo", "爱心人士"}})}) {
+  for (EntryDraft d :
+       {Gift("slip-42", 701),
+        Draft("refund", "slip-42", {{"amount", 700}, {"donor", "张*"}, {"memo", "爱心人士"}})}) {
     absl::StatusOr<AppendResult> r = l->Append(std::move(d));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
@@ -496,12 +502,12 @@ TEST(Ledger, DuplicateKeysInsideOneBatch) {
   std::unique_ptr<Ledger> l = MustOpen(tmp.dir());
   ASSERT_NE(l, nullptr);
   std::vector<EntryDraft> drafts;
-  drafts.push_back(Gift("k1", 1));   // new: index 1
-  drafts.push_back(Gift("k1", 1));   // same content: duplicate of 1
-  drafts.push_back(Gift("k2", 2));   // new: index 2
-  drafts.push_back(Gift("k1", 9));   // different content: refused
-  drafts.push_back(Gift("k2", 2));   // duplicate of 2
-  drafts.push_back(Gift("k3", 3));   // new: index 3
+  drafts.push_back(Gift("k1", 1));  // new: index 1
+  drafts.push_back(Gift("k1", 1));  // same content: duplicate of 1
+  drafts.push_back(Gift("k2", 2));  // new: index 2
+  drafts.push_back(Gift("k1", 9));  // different content: refused
+  drafts.push_back(Gift("k2", 2));  // duplicate of 2
+  drafts.push_back(Gift("k3", 3));  // new: index 3
   std::vector<absl::StatusOr<AppendResult>> rs = l->AppendMany(std::move(drafts));
   ASSERT_EQ(rs.size(), 6u);
   ASSERT_TRUE(rs[0].ok() && rs[1].ok() && rs[2].ok() && rs[4].ok() && rs[5].ok());
@@ -729,7 +735,8 @@ TEST(Ledger, BatchHookSeesLogOrderAndFailedBatchesAbort) {
   EXPECT_EQ(hook.opens.load(), 1);
   EXPECT_TRUE(hook.applied.empty()) << "the genesis entry was shown to the rules";
 
-  std::vector<EntryDraft> drafts = {Gift("h1"), Draft("gift", "h2", {{"refuse", true}}), Gift("h3")};
+  std::vector<EntryDraft> drafts = {Gift("h1"), Draft("gift", "h2", {{"refuse", true}}),
+                                    Gift("h3")};
   std::vector<absl::StatusOr<AppendResult>> rs = l->AppendMany(std::move(drafts));
   ASSERT_TRUE(rs[0].ok());
   EXPECT_EQ(rs[0]->index, 1u);
@@ -796,7 +803,8 @@ TEST(Ledger, ReopenKeepsEverything) {
     ASSERT_NE(l, nullptr);
     for (int b = 0; b < 5; ++b) {
       std::vector<EntryDraft> drafts;
-      for (int i = 0; i <= b; ++i) drafts.push_back(Gift("re-" + std::to_string(b) + "-" + std::to_string(i)));
+      for (int i = 0; i <= b; ++i)
+        drafts.push_back(Gift("re-" + std::to_string(b) + "-" + std::to_string(i)));
       for (const auto& r : l->AppendMany(std::move(drafts))) ASSERT_TRUE(r.ok());
     }
     for (uint64_t i = 0; i < l->Size(); ++i) leaves.push_back(*l->LeafAt(i));
@@ -934,7 +942,8 @@ std::unique_ptr<Ledger> LedgerWithKnownBatches(const TempDir& tmp) {
   if (l == nullptr) return l;
   for (int b = 1; b <= 8; ++b) {
     std::vector<EntryDraft> drafts;
-    for (int i = 0; i < b; ++i) drafts.push_back(Gift("kb-" + std::to_string(b) + "-" + std::to_string(i), i));
+    for (int i = 0; i < b; ++i)
+      drafts.push_back(Gift("kb-" + std::to_string(b) + "-" + std::to_string(i), i));
     for (const auto& r : l->AppendMany(std::move(drafts))) EXPECT_TRUE(r.ok()) << r.status();
   }
   return l;
@@ -1012,19 +1021,23 @@ TEST(Ledger, RequestsBeyondTheTreeAreClearErrors) {
     for (const std::string& p : parts) EXPECT_THAT(std::string(s.message()), HasSubstr(p));
   };
 
-  expect(l->LeafAt(n).status(), absl::StatusCode::kOutOfRange, {"entry 37", "37 entries", "0 to 36"});
+  expect(l->LeafAt(n).status(), absl::StatusCode::kOutOfRange,
+         {"entry 37", "37 entries", "0 to 36"});
   expect(l->LeafAt(UINT64_MAX).status(), absl::StatusCode::kOutOfRange, {"does not exist"});
   EXPECT_TRUE(l->LeafAt(n - 1).ok());
 
   expect(l->InclusionProof(0, n + 1).status(), absl::StatusCode::kOutOfRange, {"38", "37"});
   expect(l->InclusionProof(0, 0).status(), absl::StatusCode::kOutOfRange, {"tree size 0"});
-  expect(l->InclusionProof(n, n).status(), absl::StatusCode::kInvalidArgument, {"index 37", "0 to 36"});
+  expect(l->InclusionProof(n, n).status(), absl::StatusCode::kInvalidArgument,
+         {"index 37", "0 to 36"});
   expect(l->InclusionProof(10, 10).status(), absl::StatusCode::kInvalidArgument, {"index 10"});
-  expect(l->InclusionProof(UINT64_MAX, n).status(), absl::StatusCode::kInvalidArgument, {"beyond the tree"});
+  expect(l->InclusionProof(UINT64_MAX, n).status(), absl::StatusCode::kInvalidArgument,
+         {"beyond the tree"});
 
   expect(l->ConsistencyProof(1, n + 1).status(), absl::StatusCode::kOutOfRange, {"38", "37"});
   expect(l->ConsistencyProof(0, n).status(), absl::StatusCode::kInvalidArgument, {"old size 0"});
-  expect(l->ConsistencyProof(20, 10).status(), absl::StatusCode::kInvalidArgument, {"old size 20", "new size 10"});
+  expect(l->ConsistencyProof(20, 10).status(), absl::StatusCode::kInvalidArgument,
+         {"old size 20", "new size 10"});
   expect(l->ConsistencyProof(n + 5, n + 6).status(), absl::StatusCode::kOutOfRange, {"beyond"});
 
   EXPECT_FALSE(l->TlogProof(n).ok());

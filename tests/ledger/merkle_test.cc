@@ -160,7 +160,12 @@ constexpr size_t kMaxSize = 64;
 // varying length, some empty-ish and binary.
 std::vector<std::string> TestLeaves(size_t n) {
   std::vector<std::string> leaves = {
-      "", std::string(1, '\0'), "\x10", "\x20\x21", "\x30\x31", "\x40\x41\x42\x43",
+      "",
+      std::string(1, '\0'),
+      "\x10",
+      "\x20\x21",
+      "\x30\x31",
+      "\x40\x41\x42\x43",
       "\x50\x51\x52\x53\x54\x55\x56\x57",
       "\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"};
   for (size_t i = leaves.size(); i < n; ++i) {
@@ -227,7 +232,8 @@ constexpr const char* kCtRoots[] = {
 
 TEST(MerkleKnownAnswer, RootsAndNodesOfTheRfc6962Vectors) {
   std::vector<std::string> leaves = TestLeaves(8);
-  ASSERT_EQ(leaves[7], std::string("\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"));
+  ASSERT_EQ(leaves[7],
+            std::string("\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"));
   EXPECT_EQ(HashToHex(Sha256("")),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   MemoryNodes nodes;
@@ -274,16 +280,19 @@ TEST(MerkleKnownAnswer, InclusionProofsOfTheRfc6962Vectors) {
   };
   const Case cases[] = {
       {0, 1, {}},
-      {0, 8,
+      {0,
+       8,
        {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {5, 8,
+      {5,
+       8,
        {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
         "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
       {2, 3, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-      {1, 5,
+      {1,
+       5,
        {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
@@ -312,18 +321,22 @@ TEST(MerkleKnownAnswer, ConsistencyProofsOfTheRfc6962Vectors) {
   };
   const Case cases[] = {
       {1, 1, {}},
-      {1, 8,
+      {1,
+       8,
        {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {6, 8,
+      {6,
+       8,
        {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
         "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-      {2, 5,
+      {2,
+       5,
        {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-      {6, 7,
+      {6,
+       7,
        {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
         "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
@@ -438,7 +451,8 @@ TEST_F(MerkleTree, InclusionVerificationRejectsTampering) {
       expect_rejected(m, n, proof, Flip(roots_[n], 31, 7), leaf, "flipped root");
       // A wrong index.
       for (uint64_t wrong : {m + 1, m - 1, m ^ 1, m ^ 2, m ^ 4}) {
-        if (wrong < n && wrong != m) expect_rejected(wrong, n, proof, roots_[n], leaf, "wrong index");
+        if (wrong < n && wrong != m)
+          expect_rejected(wrong, n, proof, roots_[n], leaf, "wrong index");
       }
       expect_rejected(n, n, proof, roots_[n], leaf, "index == size");
       // A wrong size, with that size's real root.
@@ -483,8 +497,8 @@ TEST_F(MerkleTree, InclusionErrorsSayWhatIsWrong) {
 }
 
 TEST_F(MerkleTree, InclusionProofOutsideTheTreeIsInvalidArgument) {
-  for (auto [index, size] : std::vector<std::pair<uint64_t, uint64_t>>{
-           {5, 5}, {6, 5}, {63, 17}, {1000, 64}}) {
+  for (auto [index, size] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{5, 5}, {6, 5}, {63, 17}, {1000, 64}}) {
     absl::StatusOr<std::vector<Hash>> p = InclusionProof(nodes_, index, size);
     ASSERT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << index << "/" << size;
     std::string msg(p.status().message());
@@ -527,7 +541,8 @@ TEST_F(MerkleTree, ConsistencyVerificationRejectsTampering) {
       };
       for (size_t i = 0; i < proof.size(); ++i) {
         std::vector<Hash> bad = proof;
-        bad[i] = Flip(bad[i], static_cast<int>((m * 7 + i) % kHashSize), static_cast<int>((n + i) % 8));
+        bad[i] =
+            Flip(bad[i], static_cast<int>((m * 7 + i) % kHashSize), static_cast<int>((n + i) % 8));
         expect_rejected(m, n, roots_[m], roots_[n], bad, "flipped bit");
       }
       expect_rejected(m, n, Flip(roots_[m], 5, 1), roots_[n], proof, "wrong old root");
@@ -550,7 +565,8 @@ TEST_F(MerkleTree, ConsistencyVerificationRejectsTampering) {
         expect_rejected(m, n, roots_[m], roots_[n],
                         std::vector<Hash>(proof.begin(), proof.end() - 1), "truncated proof");
         expect_rejected(m, n, roots_[m], roots_[n],
-                        std::vector<Hash>(proof.begin() + 1, proof.end()), "proof without its first hash");
+                        std::vector<Hash>(proof.begin() + 1, proof.end()),
+                        "proof without its first hash");
       }
       for (const Hash& extra : {junk, roots_[m], roots_[n]}) {
         std::vector<Hash> longer = proof;
@@ -600,8 +616,10 @@ TEST_F(MerkleTree, FrontierLoadEqualsTheAppendedFrontier) {
     Frontier b = *loaded;
     for (size_t i = n; i < std::min(kMaxSize, n + 9); ++i) {
       std::vector<std::tuple<int, uint64_t, Hash>> from_a, from_b;
-      a.Append(LeafHash(leaves_[i]), [&](int l, uint64_t x, const Hash& h) { from_a.emplace_back(l, x, h); });
-      b.Append(LeafHash(leaves_[i]), [&](int l, uint64_t x, const Hash& h) { from_b.emplace_back(l, x, h); });
+      a.Append(LeafHash(leaves_[i]),
+               [&](int l, uint64_t x, const Hash& h) { from_a.emplace_back(l, x, h); });
+      b.Append(LeafHash(leaves_[i]),
+               [&](int l, uint64_t x, const Hash& h) { from_b.emplace_back(l, x, h); });
       EXPECT_EQ(from_a, from_b);
       EXPECT_EQ(b.Root(), roots_[i + 1]);
       for (const auto& [l, x, h] : from_b) EXPECT_EQ(nodes_.nodes().at({l, x}), h);

@@ -35,10 +35,12 @@ constexpr std::string_view kText =
     "then you don't know what your problem is.\n";
 constexpr std::string_view kPeterSig =
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 constexpr std::string_view kEnochSig =
     "\xE2\x80\x94 EnochRoot "
-    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 std::string S(std::string_view v) { return std::string(v); }
 
@@ -136,7 +138,10 @@ TEST(NoteGolden, GosMalformedMessagesAreRejected) {
       text + "\n" + sig.substr(0, sig.size() - 1),
       "\x01" + text + "\n" + sig,
       "\xff" + text + "\n" + sig,
-      text + "\n" + "\xE2\x80\x94 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+      text + "\n" +
+          "\xE2\x80\x94 Bad Name "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
       text + "\n" + sig + "Unexpected line.\n",
       // "Invalid signature": four extra base64 characters inside the signature.
       text + "\n" + sig.substr(0, 60) + "ABCD" + sig.substr(60),
@@ -218,9 +223,8 @@ TEST(NoteKeys, GeneratedKeysRoundTrip) {
   size_t first = vkey.find('+');
   size_t second = vkey.find('+', first + 1);
   ASSERT_NE(second, std::string::npos) << vkey;
-  const std::vector<std::string> parts = {vkey.substr(0, first),
-                                          vkey.substr(first + 1, second - first - 1),
-                                          vkey.substr(second + 1)};
+  const std::vector<std::string> parts = {
+      vkey.substr(0, first), vkey.substr(first + 1, second - first - 1), vkey.substr(second + 1)};
   EXPECT_EQ(parts[0], "example.org/log");
   EXPECT_EQ(parts[1], KeyIdHex(a.key_id()));
   EXPECT_EQ(parts[2].size(), 44u);
@@ -246,8 +250,8 @@ TEST(NoteKeys, ManyGeneratedKeysRoundTrip) {
   for (int i = 0; i < 64; ++i) {
     NoteSigner s = MustGenerate("example.org/log");
     const std::string vkey = s.VerifierKey();
-    with_plus += vkey.substr(std::string("example.org/log+12345678+").size()).find('+') !=
-                 std::string::npos;
+    with_plus +=
+        vkey.substr(std::string("example.org/log+12345678+").size()).find('+') != std::string::npos;
     absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(vkey);
     ASSERT_TRUE(v.ok()) << vkey << ": " << v.status();
     EXPECT_EQ(v->VerifierKey(), vkey);
@@ -320,8 +324,9 @@ TEST_F(NoteSigning, RoundTrip) {
   absl::Status s = VerifyNote(*n, verifier_);
   EXPECT_TRUE(s.ok()) << s;
   // The signature line is FormatSignatureLine's.
-  EXPECT_EQ(note, text_ + "\n" + FormatSignatureLine(signer_.name(), signer_.key_id(),
-                                                     n->signatures[0].signature));
+  EXPECT_EQ(note,
+            text_ + "\n" +
+                FormatSignatureLine(signer_.name(), signer_.key_id(), n->signatures[0].signature));
 }
 
 TEST_F(NoteSigning, TextMayContainBlankLines) {
@@ -383,14 +388,15 @@ TEST_F(NoteSigning, WrongKeyIsRejected) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("no signature by key"));
   EXPECT_THAT(std::string(s.message()), HasSubstr(verifier_.VerifierKey()));
   // A forged line claiming our name and key id, signed by another key.
-  std::string forged = text_ + "\n" + FormatSignatureLine(signer_.name(), signer_.key_id(),
-                                                          other.Sign(text_));
+  std::string forged =
+      text_ + "\n" + FormatSignatureLine(signer_.name(), signer_.key_id(), other.Sign(text_));
   s = OpenNote(forged, verifier_);
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("does not verify"));
   // Our key id under another name is someone else's key.
-  std::string renamed = text_ + "\n" + FormatSignatureLine("example.org/other", signer_.key_id(),
-                                                           signer_.Sign(text_));
+  std::string renamed =
+      text_ + "\n" +
+      FormatSignatureLine("example.org/other", signer_.key_id(), signer_.Sign(text_));
   EXPECT_FALSE(OpenNote(renamed, verifier_).ok());
 }
 
@@ -480,7 +486,10 @@ TEST(TlogProof, FormatIsTheC2spLayout) {
   TlogProof p{"", 2, {LeafHash("a"), LeafHash("b")}, checkpoint};
   EXPECT_EQ(FormatTlogProof(p), "c2sp.org/tlog-proof@v1\nindex 2\n" + HashToBase64(LeafHash("a")) +
                                     "\n" + HashToBase64(LeafHash("b")) + "\n\n" + checkpoint);
-  p.extra = std::string("\x00\x01" "extra", 7);
+  p.extra = std::string(
+      "\x00\x01"
+      "extra",
+      7);
   EXPECT_EQ(FormatTlogProof(p), "c2sp.org/tlog-proof@v1\nextra AAFleHRyYQ==\nindex 2\n" +
                                     HashToBase64(LeafHash("a")) + "\n" +
                                     HashToBase64(LeafHash("b")) + "\n\n" + checkpoint);
@@ -489,7 +498,9 @@ TEST(TlogProof, FormatIsTheC2spLayout) {
 TEST(TlogProof, RoundTrip) {
   NoteSigner signer = MustGenerate("example.org/log");
   std::string checkpoint = SignNote(Checkpoint{"example.org/log", 9, LeafHash("r")}.Body(), signer);
-  for (const std::string& extra : {std::string(), std::string("opaque\n\x00" "bytes", 13)}) {
+  for (const std::string& extra : {std::string(), std::string("opaque\n\x00"
+                                                              "bytes",
+                                                              13)}) {
     for (size_t hashes : {0, 1, 4}) {
       TlogProof p;
       p.extra = extra;
@@ -573,8 +584,9 @@ TEST(TlogProof, EndToEndVerification) {
   Frontier f;
   for (int i = 0; i < 13; ++i) {
     leaves.push_back("entry " + std::to_string(i));
-    f.Append(LeafHash(leaves.back()),
-             [&](int l, uint64_t x, const Hash& h) { nodes.map[{l, x}] = h; });
+    f.Append(LeafHash(leaves.back()), [&](int l, uint64_t x, const Hash& h) {
+      nodes.map[{l, x}] = h;
+    });
   }
   NoteSigner signer = MustGenerate("example.org/log");
   NoteVerifier verifier = MustVerifier(signer.VerifierKey());

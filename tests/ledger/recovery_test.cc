@@ -70,7 +70,8 @@ Built BuildLedger(const std::string& dir, int batches, int per_batch) {
     for (int j = 0; j < per_batch; ++j) {
       int n = i * per_batch + j + 1;
       nlohmann::json body = {{"amount", 100 * n}, {"donor", "张*"}, {"memo", "爱心人士"}, {"n", n}};
-      drafts.push_back(EntryDraft{"gift", "receipt-" + std::to_string(n), *EncodeCanonicalJson(body), {}});
+      drafts.push_back(
+          EntryDraft{"gift", "receipt-" + std::to_string(n), *EncodeCanonicalJson(body), {}});
     }
     for (const auto& r : (*l)->AppendMany(std::move(drafts))) EXPECT_TRUE(r.ok()) << r.status();
   }
@@ -87,7 +88,8 @@ Built BuildLedger(const std::string& dir, int batches, int per_batch) {
 }
 
 // Runs `edit` against the raw database of a closed ledger.
-void Tamper(const std::string& dir, const std::function<void(Storage&, rocksdb::WriteBatch&)>& edit) {
+void Tamper(const std::string& dir,
+            const std::function<void(Storage&, rocksdb::WriteBatch&)>& edit) {
   absl::StatusOr<std::unique_ptr<Storage>> st = Storage::Open(DatabasePath(dir), StorageOptions{});
   ASSERT_TRUE(st.ok()) << st.status();
   rocksdb::WriteBatch wb;
@@ -173,15 +175,15 @@ class OpenDamaged : public ::testing::Test {
 TempDir* OpenDamaged::tmpl_ = nullptr;
 
 TEST_F(OpenDamaged, LastEntryDeleted) {
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kEntries), U64Key(20));
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kEntries), U64Key(20)); });
   ExpectDataLossOnOpen(tmp_.dir(), {"head says 21 entries", "last stored entry is index 19"});
 }
 
 TEST_F(OpenDamaged, ByteOfLastEntryChanged) {
   Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Put(st.cf(Cf::kEntries), U64Key(20), EditedLeaf(st, 20, "\"amount\":2000", "\"amount\":9000"));
+    wb.Put(st.cf(Cf::kEntries), U64Key(20),
+           EditedLeaf(st, 20, "\"amount\":2000", "\"amount\":9000"));
   });
   ExpectDataLossOnOpen(tmp_.dir(), {"hash of entry 20", "head"});
 }
@@ -195,9 +197,8 @@ TEST_F(OpenDamaged, EntryBeyondTheHead) {
 
 TEST_F(OpenDamaged, TreeNodeDeleted) {
   // 21 = 16 + 4 + 1: the root is built from nodes (4,0), (2,4) and (0,20).
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kTree), TreeKey(2, 4));
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kTree), TreeKey(2, 4)); });
   ExpectDataLossOnOpen(tmp_.dir(), {"tree node at level 2 index 4", "missing"});
 }
 
@@ -218,7 +219,8 @@ TEST_F(OpenDamaged, LastCheckpointForAnotherRoot) {
     Checkpoint forged{built_->origin, 21, SomeOtherHash()};
     wb.Put(st.cf(Cf::kCheckpoints), U64Key(21), SignNote(forged.Body(), LogSigner(dir)));
   });
-  ExpectDataLossOnOpen(dir, {"root at size 21", HashToBase64(built_->root), HashToBase64(SomeOtherHash())});
+  ExpectDataLossOnOpen(
+      dir, {"root at size 21", HashToBase64(built_->root), HashToBase64(SomeOtherHash())});
 }
 
 TEST_F(OpenDamaged, LastCheckpointSignedByAnotherKey) {
@@ -239,9 +241,8 @@ TEST_F(OpenDamaged, LastCheckpointDeleted) {
 }
 
 TEST_F(OpenDamaged, HeadDeleted) {
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kDefault), "head");
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kDefault), "head"); });
   ExpectDataLossOnOpen(tmp_.dir(), {"\"head\" is missing"});
 }
 
@@ -366,7 +367,8 @@ TEST_F(VerifyDamaged, NoDatabaseOrBadKeyIsAnError) {
 
 TEST_F(VerifyDamaged, ByteChangedInAMiddleLeaf) {
   Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Put(st.cf(Cf::kEntries), U64Key(20), EditedLeaf(st, 20, "\"amount\":2000", "\"amount\":9000"));
+    wb.Put(st.cf(Cf::kEntries), U64Key(20),
+           EditedLeaf(st, 20, "\"amount\":2000", "\"amount\":9000"));
   });
   // The leaf no longer hashes to the stored tree's leaf hash: caught at the leaf.
   ExpectFinding(Verify(), 20, "tree-node");
@@ -402,9 +404,8 @@ TEST_F(VerifyDamaged, UndecodableMiddleLeaf) {
 }
 
 TEST_F(VerifyDamaged, MiddleLeafDeleted) {
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kEntries), U64Key(20));
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kEntries), U64Key(20)); });
   ExpectFinding(Verify(), 20, "missing-entry", "next stored entry is 21");
 }
 
@@ -435,7 +436,8 @@ TEST_F(VerifyDamaged, TailTruncatedWithItsTreeAndHead) {
     }
     std::string head = Get(st, Cf::kDefault, "head");
     std::string last = Get(st, Cf::kEntries, U64Key(37));
-    wb.Put(st.cf(Cf::kDefault), "head", U64Key(38) + std::string(HashBytes(LeafHash(last))) + head.substr(40));
+    wb.Put(st.cf(Cf::kDefault), "head",
+           U64Key(38) + std::string(HashBytes(LeafHash(last))) + head.substr(40));
   });
   ExpectFinding(Verify(), 37, "truncated", "41");
 }
@@ -457,9 +459,8 @@ TEST_F(VerifyDamaged, TreeNodeChanged) {
 }
 
 TEST_F(VerifyDamaged, TreeNodeDeleted) {
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kTree), TreeKey(0, 30));
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kTree), TreeKey(0, 30)); });
   ExpectFinding(Verify(), 30, "tree-node", "missing");
 }
 
@@ -493,9 +494,8 @@ TEST_F(VerifyDamaged, LastCheckpointDeleted) {
 }
 
 TEST_F(VerifyDamaged, HeadDeleted) {
-  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
-    wb.Delete(st.cf(Cf::kDefault), "head");
-  });
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kDefault), "head"); });
   ExpectFinding(Verify(), std::nullopt, "head");
 }
 

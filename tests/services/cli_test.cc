@@ -17,8 +17,9 @@ struct CliRun {
 class CliTest : public ServiceTest {
  protected:
   CliRun Boai(const std::string& token_file, const std::string& args) {
-    std::string cmd = StrCat(BOAI_PATH, " --target ", server_->target(),
-                             token_file.empty() ? "" : StrCat(" --token-file ", token_file), " ", args, " 2>&1");
+    std::string cmd =
+        StrCat(BOAI_PATH, " --target ", server_->target(),
+               token_file.empty() ? "" : StrCat(" --token-file ", token_file), " ", args, " 2>&1");
     FILE* p = ::popen(cmd.c_str(), "r");
     CliRun r;
     if (p == nullptr) return r;
@@ -47,20 +48,26 @@ class CliTest : public ServiceTest {
 
 TEST_F(CliTest, GiftAmountsAreParsedExactly) {
   std::string clerk = TokenFile("clerk", clerk_);
-  CliRun r = Boai(clerk, "gift --amount 0.1 --fund fund.general --key K-1 --date 2024-03-01 --anonymous");
+  CliRun r =
+      Boai(clerk, "gift --amount 0.1 --fund fund.general --key K-1 --date 2024-03-01 --anonymous");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("recorded gift as entry #"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("inclusion proof verified"), std::string::npos) << r.out;
   EXPECT_EQ(FundNet("fund.general"), 10);
-  r = Boai(clerk, "gift --amount 1,234.56 --fund fund.general --key K-2 --date 2024-03-01 --name 孙丽 --phone 13800000007 --no-receipt declined");
+  r = Boai(clerk,
+           "gift --amount 1,234.56 --fund fund.general --key K-2 --date 2024-03-01 --name 孙丽 "
+           "--phone 13800000007 --no-receipt declined");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(FundNet("fund.general"), 10 + 123456);
   // Running the same command again records nothing new.
-  r = Boai(clerk, "gift --amount 1,234.56 --fund fund.general --key K-2 --date 2024-03-01 --name 孙丽 --phone 13800000007 --no-receipt declined");
+  r = Boai(clerk,
+           "gift --amount 1,234.56 --fund fund.general --key K-2 --date 2024-03-01 --name 孙丽 "
+           "--phone 13800000007 --no-receipt declined");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("already recorded"), std::string::npos) << r.out;
   EXPECT_EQ(FundNet("fund.general"), 10 + 123456);
-  for (const char* bad : {"1.234", "-5", "1e3", "0", "0.00", "12.", ".5", "abc", "99999999999999999999"}) {
+  for (const char* bad :
+       {"1.234", "-5", "1e3", "0", "0.00", "12.", ".5", "abc", "99999999999999999999"}) {
     r = Boai(clerk, StrCat("gift --amount ", bad, " --fund fund.general --key K-bad --anonymous"));
     EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
     EXPECT_NE(r.out.find("amount"), std::string::npos) << r.out;
@@ -70,7 +77,9 @@ TEST_F(CliTest, GiftAmountsAreParsedExactly) {
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--no-receipt"), std::string::npos) << r.out;
   // Refusals carry the server's code and message; the exit status is 1.
-  r = Boai(clerk, "pay request --fund fund.general --amount 5000 --purpose x --key P-1 --payee-label s-1 --date 2024-03-02");
+  r = Boai(clerk,
+           "pay request --fund fund.general --amount 5000 --purpose x --key P-1 --payee-label s-1 "
+           "--date 2024-03-02");
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_NE(r.out.find("FAILED_PRECONDITION"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fund.general"), std::string::npos) << r.out;
@@ -92,7 +101,8 @@ TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {
   std::string admin = TokenFile("admin", admin_);
   CliRun r = Boai(admin, "demo --quiet");
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("110 recorded, 0 already present, 1 refused as expected"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("110 recorded, 0 already present, 1 refused as expected"), std::string::npos)
+      << r.out;
   // The 2019 figures (yuan -> fen).
   EXPECT_EQ(FundNet("fund.unrestricted"), 1500000);
   EXPECT_EQ(FundNet("fund.guangming"), 2000000);
@@ -108,7 +118,8 @@ TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {
   // Again: nothing new.
   r = Boai(admin, "demo --quiet");
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("0 recorded, 110 already present, 1 refused as expected"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 recorded, 110 already present, 1 refused as expected"), std::string::npos)
+      << r.out;
   spdlog::default_logger()->sinks().pop_back();
 
   // Every write and rejection was logged, and no personal value was.

@@ -8,12 +8,13 @@ TEST(ServiceConfigTest, ConfigFileUsersAndSettings) {
   std::string dir = MakeTempDir();
   std::string token = NewToken();
   std::string config = dir + "/boaid.toml";
-  std::ofstream(config) << "data = \"" << dir << "/data\"\n"
-                        << "listen = \"127.0.0.1:0\"\n"
-                        << "[ledger]\norigin = \"test.example/ledger\"\nsync = false\n"
-                        << "[log]\nlevel = \"warn\"\n"
-                        << "[[user]]\nname = \"auditor.qian\"\nrole = \"auditor\"\ntoken_sha256 = \""
-                        << TokenHash(token) << "\"\n";
+  std::ofstream(config)
+      << "data = \"" << dir << "/data\"\n"
+      << "listen = \"127.0.0.1:0\"\n"
+      << "[ledger]\norigin = \"test.example/ledger\"\nsync = false\n"
+      << "[log]\nlevel = \"warn\"\n"
+      << "[[user]]\nname = \"auditor.qian\"\nrole = \"auditor\"\ntoken_sha256 = \""
+      << TokenHash(token) << "\"\n";
   ServerOptions o;
   std::string level;
   absl::Status s = LoadConfigFile(config, &o, &level);
@@ -27,7 +28,8 @@ TEST(ServiceConfigTest, ConfigFileUsersAndSettings) {
 
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(o);
   ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Ledger::NewStub(grpc::CreateChannel((*server)->target(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::Ledger::NewStub(
+      grpc::CreateChannel((*server)->target(), grpc::InsecureChannelCredentials()));
   v1::GetBalancesResponse bal;
   grpc::Status gs = stub->GetBalances(Ctx(token).get(), v1::GetBalancesRequest(), &bal);
   EXPECT_TRUE(gs.ok()) << gs.error_message();
@@ -41,7 +43,8 @@ TEST(ServiceConfigTest, ConfigFileUsersAndSettings) {
   au.set_replace(true);
   v1::AddUserResponse aur;
   std::string admin = Trim(ReadFileText(AdminTokenPath(o.data_dir)));
-  EXPECT_EQ(stub->AddUser(Ctx(admin).get(), au, &aur).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(stub->AddUser(Ctx(admin).get(), au, &aur).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
   server->reset();
 
   // A typo is an error, not a silently ignored setting.
@@ -50,9 +53,11 @@ TEST(ServiceConfigTest, ConfigFileUsersAndSettings) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(ToStd(s.message()).find("snyc"), std::string_view::npos) << s;
   // So is a role that does not exist, or a token stored in clear.
-  std::ofstream(config) << "[[user]]\nname = \"x\"\nrole = \"boss\"\ntoken_sha256 = \"" << TokenHash("t") << "\"\n";
+  std::ofstream(config) << "[[user]]\nname = \"x\"\nrole = \"boss\"\ntoken_sha256 = \""
+                        << TokenHash("t") << "\"\n";
   EXPECT_EQ(LoadConfigFile(config, &o, &level).code(), absl::StatusCode::kInvalidArgument);
-  std::ofstream(config) << "[[user]]\nname = \"x\"\nrole = \"clerk\"\ntoken_sha256 = \"boai_secret\"\n";
+  std::ofstream(config)
+      << "[[user]]\nname = \"x\"\nrole = \"clerk\"\ntoken_sha256 = \"boai_secret\"\n";
   EXPECT_EQ(LoadConfigFile(config, &o, &level).code(), absl::StatusCode::kInvalidArgument);
   std::filesystem::remove_all(dir);
 }

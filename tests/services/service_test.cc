@@ -71,7 +71,8 @@ TEST_F(ServiceTest, GiftReceiptProvesInclusionAndKeepsPersonalDataOffTheLog) {
   v1::GetCheckpointResponse cp;
   ASSERT_TRUE(stub_->GetCheckpoint(Ctx("").get(), v1::GetCheckpointRequest(), &cp).ok());
   EXPECT_EQ(cp.verifier_key(), server_->ledger()->verifier().VerifierKey());
-  absl::StatusOr<ledger::NoteVerifier> pinned = ledger::NoteVerifier::FromVerifierKey(cp.verifier_key());
+  absl::StatusOr<ledger::NoteVerifier> pinned =
+      ledger::NoteVerifier::FromVerifierKey(cp.verifier_key());
   ASSERT_TRUE(pinned.ok());
   ExpectReceiptVerifies(r, *pinned);
 
@@ -101,7 +102,9 @@ TEST_F(ServiceTest, GiftReceiptProvesInclusionAndKeepsPersonalDataOffTheLog) {
   ASSERT_TRUE(latest.ok());
   std::vector<ledger::Hash> path;
   for (const std::string& h : proof.hashes()) path.push_back(H(h));
-  EXPECT_TRUE(ledger::VerifyInclusion(H(proof.leaf_hash()), r.index(), latest->size, path, latest->root).ok());
+  EXPECT_TRUE(
+      ledger::VerifyInclusion(H(proof.leaf_hash()), r.index(), latest->size, path, latest->root)
+          .ok());
 
   // Consistency from the receipt's checkpoint to the latest.
   v1::GetConsistencyProofRequest cr;
@@ -110,7 +113,8 @@ TEST_F(ServiceTest, GiftReceiptProvesInclusionAndKeepsPersonalDataOffTheLog) {
   ASSERT_TRUE(stub_->GetConsistencyProof(Ctx("").get(), cr, &cons).ok());
   std::vector<ledger::Hash> cpath;
   for (const std::string& h : cons.hashes()) cpath.push_back(H(h));
-  EXPECT_TRUE(ledger::VerifyConsistency(cons.old_size(), cons.new_size(), H(r.checkpoint().root_hash()),
+  EXPECT_TRUE(ledger::VerifyConsistency(cons.old_size(), cons.new_size(),
+                                        H(r.checkpoint().root_hash()),
                                         H(cons.checkpoint().root_hash()), cpath)
                   .ok());
 
@@ -123,7 +127,8 @@ TEST_F(ServiceTest, GiftReceiptProvesInclusionAndKeepsPersonalDataOffTheLog) {
   EXPECT_EQ(bal.funds(0).net(), 123456);
   EXPECT_EQ(bal.funds(0).available(), 123456);
   bool cash = false;
-  for (const v1::AccountBalance& b : bal.balances()) cash |= b.account() == "1001" && b.amount() == 123456;
+  for (const v1::AccountBalance& b : bal.balances())
+    cash |= b.account() == "1001" && b.amount() == 123456;
   EXPECT_TRUE(cash);
 }
 
@@ -151,17 +156,21 @@ TEST_F(ServiceTest, AuthFailures) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
   EXPECT_NE(s.error_message().find("approver"), std::string::npos);
   // An auditor writing, a clerk adding users or opening funds, an approver recording gifts.
-  EXPECT_EQ(Gift(auditor_, CashGift("k2", 100), &r).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Gift(approver_, CashGift("k2", 100), &r).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Gift(auditor_, CashGift("k2", 100), &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Gift(approver_, CashGift("k2", 100), &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::AddUserRequest au;
   au.set_name("mallory");
   au.set_role(v1::ROLE_ADMIN);
   v1::AddUserResponse aur;
-  EXPECT_EQ(stub_->AddUser(Ctx(clerk_).get(), au, &aur).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->AddUser(Ctx(clerk_).get(), au, &aur).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   v1::OpenFundRequest of;
   of.set_id("fund.x");
   of.set_name("x");
-  EXPECT_EQ(stub_->OpenFund(Ctx(clerk_).get(), of, &r).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->OpenFund(Ctx(clerk_).get(), of, &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // A public user: proofs yes, reads no.
   std::string pub = AddUser("donor-portal", v1::ROLE_PUBLIC);
   v1::GetCheckpointResponse cp;
@@ -307,7 +316,8 @@ TEST_F(ServiceTest, IdempotentRetriesAndKeyConflicts) {
 TEST_F(ServiceTest, ImportGiftsReportsEachItem) {
   auto run = [&](v1::ImportGiftsResponse* resp) {
     auto ctx = Ctx(clerk_);
-    std::unique_ptr<grpc::ClientWriter<v1::RecordGiftRequest>> w = stub_->ImportGifts(ctx.get(), resp);
+    std::unique_ptr<grpc::ClientWriter<v1::RecordGiftRequest>> w =
+        stub_->ImportGifts(ctx.get(), resp);
     for (int i = 1; i <= 6; ++i) {
       v1::RecordGiftRequest g = CashGift(StrCat("TX-", i), 100 * i);
       g.set_channel("bank");
@@ -379,7 +389,8 @@ TEST_F(ServiceTest, HealthAndReflectionWithoutCredentials) {
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto call = generic.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   auto step = [&cq](void* want) {
     void* tag = nullptr;
     bool ok = false;
@@ -401,7 +412,8 @@ TEST_F(ServiceTest, HealthAndReflectionWithoutCredentials) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(in.Dump(&slices).ok());
   std::string bytes;
-  for (const grpc::Slice& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  for (const grpc::Slice& sl : slices)
+    bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
   EXPECT_NE(bytes.find("boai.v1.Ledger"), std::string::npos);
   grpc::Status fin;
   call->Finish(&fin, reinterpret_cast<void*>(5));
@@ -415,18 +427,20 @@ TEST_F(ServiceTest, HealthAndReflectionWithoutCredentials) {
 }
 
 TEST(ServiceListenTest, RefusesNonLoopbackWithoutTls) {
-  for (const char* ok : {"127.0.0.1:50051", "127.1.2.3:1", "localhost:0", "[::1]:50051", "LOCALHOST:1",
-                         "unix:/tmp/boaid.sock"}) {
+  for (const char* ok : {"127.0.0.1:50051", "127.1.2.3:1", "localhost:0", "[::1]:50051",
+                         "LOCALHOST:1", "unix:/tmp/boaid.sock"}) {
     EXPECT_TRUE(CheckListenAddress(ok, false).ok()) << ok;
   }
-  for (const char* bad : {"0.0.0.0:50051", "[::]:50051", "10.0.0.5:50051", "example.org:443", "128.0.0.1:1"}) {
+  for (const char* bad :
+       {"0.0.0.0:50051", "[::]:50051", "10.0.0.5:50051", "example.org:443", "128.0.0.1:1"}) {
     absl::Status s = CheckListenAddress(bad, false);
     EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << bad;
     EXPECT_NE(ToStd(s.message()).find("TLS"), std::string_view::npos);
     EXPECT_TRUE(CheckListenAddress(bad, true).ok()) << bad;
   }
   EXPECT_EQ(CheckListenAddress("50051", false).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CheckListenAddress("127.0.0.1:99999", false).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckListenAddress("127.0.0.1:99999", false).code(),
+            absl::StatusCode::kInvalidArgument);
 
   // The server refuses before touching the data directory.
   std::string dir = MakeTempDir() + "/data";
@@ -446,7 +460,8 @@ TEST(ServiceListenTest, RefusesNonLoopbackWithoutTls) {
   while (size_t n = fread(buf, 1, sizeof(buf), p)) output.append(buf, n);
   int status = ::pclose(p);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
-  EXPECT_NE(output.find("refuses to listen on 0.0.0.0:50051 without TLS"), std::string::npos) << output;
+  EXPECT_NE(output.find("refuses to listen on 0.0.0.0:50051 without TLS"), std::string::npos)
+      << output;
   std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
 }
 
@@ -462,7 +477,8 @@ TEST_F(ServiceTest, ConcurrentClientsGetDistinctIndexes) {
       auto stub = v1::Ledger::NewStub(channel);
       for (int i = 0; i < kEach; ++i) {
         v1::Receipt r;
-        grpc::Status s = stub->RecordGift(Ctx(clerk_).get(), CashGift(StrCat("C-", t, "-", i), 100 + i), &r);
+        grpc::Status s =
+            stub->RecordGift(Ctx(clerk_).get(), CashGift(StrCat("C-", t, "-", i), 100 + i), &r);
         if (!s.ok() || r.duplicate()) {
           ++failures;
           continue;
@@ -504,7 +520,8 @@ TEST_F(ServiceTest, RestartKeepsEntriesAndUsers) {
   au.set_name("clerk.wang");
   au.set_role(v1::ROLE_CLERK);
   v1::AddUserResponse aur;
-  EXPECT_EQ(stub_->AddUser(Ctx(admin_).get(), au, &aur).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(stub_->AddUser(Ctx(admin_).get(), au, &aur).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
   au.set_replace(true);
   ASSERT_TRUE(stub_->AddUser(Ctx(admin_).get(), au, &aur).ok());
   EXPECT_EQ(Gift(clerk_, CashGift("after", 1), &r).error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -552,7 +569,8 @@ TEST(ServiceBinaryTest, ServesAndShutsDownOnSigterm) {
       grpc::CreateChannel(StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   v1::Receipt r;
   grpc::Status s = stub->RecordGift(Ctx(admin).get(), CashGift("bin-1", 100, "fund.none"), &r);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();  // fund not open
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();  // fund not open
   v1::OpenFundRequest of;
   of.set_id("fund.general");
   of.set_name("general");

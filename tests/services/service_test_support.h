@@ -4,8 +4,8 @@
 #ifndef BOAI_TESTS_SERVICES_SERVICE_TEST_SUPPORT_H_
 #define BOAI_TESTS_SERVICES_SERVICE_TEST_SUPPORT_H_
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <chrono>

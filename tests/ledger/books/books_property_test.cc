@@ -28,7 +28,8 @@ constexpr int kOperationsPerSeed = 300;
 
 const std::vector<std::string> kUnrestricted = {"fund.general", "fund.general2"};
 const std::vector<std::string> kRestricted = {"fund.relief", "fund.la", "fund.gm", "fund.gm2"};
-const std::map<std::string, std::string> kCampaignFund = {{"camp.a", "fund.gm"}, {"camp.b", "fund.gm2"}};
+const std::map<std::string, std::string> kCampaignFund = {{"camp.a", "fund.gm"},
+                                                          {"camp.b", "fund.gm2"}};
 const std::vector<std::string> kMakers = {"clerk.wang", "clerk.zhao"};
 constexpr char kApprover[] = "approver.li";
 constexpr char kAdmin[] = "admin";
@@ -56,14 +57,30 @@ class Runner {
     for (const auto& f : kRestricted) funds.emplace_back(f, true);
     h_.OpenChartAndFunds(funds);
     Must("campaign.open", kAdmin,
-         CampaignOpen{"camp.a", "99 Giving Day A", "fund.gm", "Tencent", "2022-05-05", "2022-05-20", Yuan(20000)});
+         CampaignOpen{"camp.a", "99 Giving Day A", "fund.gm", "Tencent", "2022-05-05", "2022-05-20",
+                      Yuan(20000)});
     Must("campaign.open", kAdmin,
-         CampaignOpen{"camp.b", "99 Giving Day B", "fund.gm2", "Alipay", "2022-05-01", "2022-05-31", Yuan(5000)});
+         CampaignOpen{"camp.b", "99 Giving Day B", "fund.gm2", "Alipay", "2022-05-01", "2022-05-31",
+                      Yuan(5000)});
     Must("programme.rules", kAdmin,
-         ProgrammeRules{"prog.la", "Little Angel", "fund.la", "2022-01-01", 1, 0, 14, Yuan(3000),
+         ProgrammeRules{"prog.la",
+                        "Little Angel",
+                        "fund.la",
+                        "2022-01-01",
+                        1,
+                        0,
+                        14,
+                        Yuan(3000),
                         {Tier{"standard", Yuan(3000), "", false}}});
     Must("programme.rules", kAdmin,
-         ProgrammeRules{"prog.la", "Little Angel", "fund.la", "2022-05-15", 2, 0, 18, Yuan(5000),
+         ProgrammeRules{"prog.la",
+                        "Little Angel",
+                        "fund.la",
+                        "2022-05-15",
+                        2,
+                        0,
+                        18,
+                        Yuan(5000),
                         {Tier{"standard", Yuan(3000), "", false},
                          Tier{"transplant_top_up", Yuan(2000), "standard", true}}});
   }
@@ -132,7 +149,8 @@ class Runner {
       for (const auto& [key, ben] : b.beneficiaries()) {
         EXPECT_FALSE(ben.tiers.empty()) << key;
         int64_t expected = 0;
-        for (const std::string& t : ben.tiers) expected += t == "standard" ? Yuan(3000) : Yuan(2000);
+        for (const std::string& t : ben.tiers)
+          expected += t == "standard" ? Yuan(3000) : Yuan(2000);
         EXPECT_EQ(ben.total, expected) << key;
         EXPECT_LE(ben.total, Yuan(5000)) << key;
         if (ben.tiers.count("transplant_top_up")) EXPECT_TRUE(ben.tiers.count("standard")) << key;
@@ -199,7 +217,8 @@ class Runner {
   }
 
   // Submits one operation and checks what every operation must satisfy.
-  absl::StatusOr<ledger::AppendResult> Submit(const std::string& kind, const std::string& by, Body body) {
+  absl::StatusOr<ledger::AppendResult> Submit(const std::string& kind, const std::string& by,
+                                              Body body) {
     const std::string key = StrCat("op-", next_key_++);
     const auto before = h_.Snapshot();
     const uint64_t size = h_.ledger()->Size();
@@ -221,7 +240,8 @@ class Runner {
           << kind << ": " << r.status();
       EXPECT_FALSE(r.status().message().empty());
       EXPECT_EQ(h_.ledger()->Size(), size) << kind << " was refused but the log grew";
-      EXPECT_EQ(h_.Snapshot(), before) << kind << " was refused (" << r.status() << ") but the books changed";
+      EXPECT_EQ(h_.Snapshot(), before)
+          << kind << " was refused (" << r.status() << ") but the books changed";
       ++refused_[StrCat(kind, " ", absl::StatusCodeToString(c))];
     }
     return r;
@@ -240,7 +260,7 @@ class Runner {
     }
     const std::string date = Day(Uniform(1, Chance(3) ? 33 : 31));  // sometimes in the future
     Gift g = MakeGift(date, channel, fund, Amount(Chance(10) ? 20000 : 3000), 0,
-                             Chance(15) ? "grant" : "donation", campaign);
+                      Chance(15) ? "grant" : "donation", campaign);
     const int r = Uniform(0, 99);
     if (r < 50) {
       g.receipt_book = "HB2022";
@@ -288,7 +308,8 @@ class Runner {
     if (Chance(75)) {
       std::vector<std::string> can;
       for (const auto& [method, account] : {std::pair<std::string, std::string_view>{"bank", kBank},
-                                            {"cash", kCash}, {"goods", kGoods}}) {
+                                            {"cash", kCash},
+                                            {"goods", kGoods}}) {
         if (Balance(account, p.fund) >= p.amount) can.push_back(method);
       }
       if (!can.empty()) p.method = OneOf(can);
@@ -317,7 +338,8 @@ class Runner {
       }
     }
     std::string by = kind == "payment.approve" && Chance(90) ? kApprover : maker;
-    PaymentDecision d = Decide(date, request, kind == "payment.reject" && Chance(90) ? "not eligible" : "");
+    PaymentDecision d =
+        Decide(date, request, kind == "payment.reject" && Chance(90) ? "not eligible" : "");
     Submit(kind, by, d);
   }
 
@@ -334,12 +356,14 @@ class Runner {
   std::string SomeCampaign() { return Chance(50) ? "camp.a" : "camp.b"; }
 
   void MatchOp() {
-    Submit("match", OneOf(kMakers), Match{Day(Uniform(1, 31)), SomeCampaign(), "ref", Amount(2000), {}});
+    Submit("match", OneOf(kMakers),
+           Match{Day(Uniform(1, 31)), SomeCampaign(), "ref", Amount(2000), {}});
   }
   void ClawbackOp() {
     const std::string c = SomeCampaign();
     Submit("match.clawback", OneOf(kMakers),
-           Clawback{Day(Uniform(1, 31)), c, "gaming", Around(CampaignNow(c).MatchingOutstanding()), {}});
+           Clawback{
+               Day(Uniform(1, 31)), c, "gaming", Around(CampaignNow(c).MatchingOutstanding()), {}});
   }
   void SettlementOp() {
     const std::string c = SomeCampaign();
@@ -347,8 +371,9 @@ class Runner {
     int64_t gifts = Chance(20) ? 0 : Around(s.online_unsettled);
     int64_t matching = Chance(30) ? 0 : Around(s.MatchingOutstanding());
     if (gifts + matching == 0) gifts = 1;
-    Submit("settlement", OneOf(kMakers),
-           Settlement{Day(Uniform(1, 31)), c, Hex(StrCat("file-", next_key_)), gifts, matching, {}});
+    Submit(
+        "settlement", OneOf(kMakers),
+        Settlement{Day(Uniform(1, 31)), c, Hex(StrCat("file-", next_key_)), gifts, matching, {}});
   }
   void ReleaseOp() {
     std::string from = OneOf(kRestricted), to = OneOf(kUnrestricted);
@@ -356,11 +381,17 @@ class Runner {
     const FundState f = FundNow(from);
     const int64_t bank = Balance(kBank, from);
     Submit("fund.release", kAdmin,
-           Release{Day(Uniform(1, 31)), from, to, "restriction met", Around(std::min(f.Available(), bank)), {}});
+           Release{Day(Uniform(1, 31)),
+                   from,
+                   to,
+                   "restriction met",
+                   Around(std::min(f.Available(), bank)),
+                   {}});
   }
   void VoidOp() {
     Submit("receipt.void", OneOf(kMakers),
-           ReceiptVoid{Day(Uniform(1, 31)), "HB2022", "spoiled", Uniform(1, static_cast<int>(receipt_) + 3)});
+           ReceiptVoid{Day(Uniform(1, 31)), "HB2022", "spoiled",
+                       Uniform(1, static_cast<int>(receipt_) + 3)});
   }
 
   // Sends the last accepted operation again under its key: the same content is
@@ -398,10 +429,9 @@ class Runner {
   int next_key_ = 0;
   int64_t receipt_ = 0;
   std::vector<uint64_t> money_;  // accepted entries with postings
-  std::map<std::string, int64_t> child_age_ = {{"child-0", 3},  {"child-1", 5},  {"child-2", 7},
-                                               {"child-3", 9},  {"child-4", 11}, {"child-5", 13},
-                                               {"child-6", 14}, {"child-7", 15}, {"child-8", 16},
-                                               {"child-9", 17}};
+  std::map<std::string, int64_t> child_age_ = {
+      {"child-0", 3},  {"child-1", 5},  {"child-2", 7},  {"child-3", 9},  {"child-4", 11},
+      {"child-5", 13}, {"child-6", 14}, {"child-7", 15}, {"child-8", 16}, {"child-9", 17}};
   std::optional<Last> last_;
   std::map<std::string, int> accepted_, refused_;
 };

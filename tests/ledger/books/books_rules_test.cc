@@ -146,7 +146,10 @@ TEST_F(BooksRulesTest, PostingsMustBeExactlyTheExpectedOnes) {
     body["postings"] = PostingsJson(right);
     std::string canonical = *ledger::EncodeCanonicalJson(body);
     ExpectRefused(
-        [&] { return h_.ledger()->Append(ledger::EntryDraft{"receipt.void", "forged-void", canonical, {}}); },
+        [&] {
+          return h_.ledger()->Append(
+              ledger::EntryDraft{"receipt.void", "forged-void", canonical, {}});
+        },
         Code::kInvalidArgument, {"postings", "not a field"});
   }
   // The right postings pass, as a raw draft too.
@@ -166,13 +169,16 @@ TEST_F(BooksRulesTest, EveryMoneyKindPostsBalancedPerFund) {
   const uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(50)));
   EXPECT_EQ(PostingsAt(g), (std::vector<Posting>{{"1002", "fund.relief", Yuan(50)},
                                                  {"4101", "fund.relief", -Yuan(50)}}));
-  Ok("gift", kClerk, MakeGift("2022-05-08", "online", "fund.gm", Yuan(70), 0, "donation", "camp.99"));
+  Ok("gift", kClerk,
+     MakeGift("2022-05-08", "online", "fund.gm", Yuan(70), 0, "donation", "camp.99"));
   Ok("match", kClerk, Match{"2022-05-09", "camp.99", "M", Yuan(30), {}});
   Ok("match.clawback", kClerk, Clawback{"2022-05-10", "camp.99", "gaming", Yuan(5), {}});
   Ok("settlement", kClerk, Settlement{"2022-05-20", "camp.99", Hex("s"), Yuan(70), Yuan(25), {}});
-  const uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-21", "fund.relief", Yuan(20)));
+  const uint64_t r =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-21", "fund.relief", Yuan(20)));
   const uint64_t a = Ok("payment.approve", kApprover, Decide("2022-05-21", r));
-  Ok("fund.release", kAdmin, Release{"2022-05-22", "fund.relief", "fund.general", "done", Yuan(10), {}});
+  Ok("fund.release", kAdmin,
+     Release{"2022-05-22", "fund.relief", "fund.general", "done", Yuan(10), {}});
   Ok("reversal", kClerk, Reverse("2022-05-22", a));
   // Every leaf's postings balance within each fund, and each fund's assets equal
   // its net assets.
@@ -189,7 +195,8 @@ TEST_F(BooksRulesTest, EveryMoneyKindPostsBalancedPerFund) {
     }
     for (const auto& [fund, sum] : per_fund) EXPECT_EQ(sum, 0) << "entry " << i << " fund " << fund;
   }
-  EXPECT_EQ(with_postings, 8);  // two gifts, match, clawback, settlement, approval, release, reversal
+  EXPECT_EQ(with_postings,
+            8);  // two gifts, match, clawback, settlement, approval, release, reversal
   for (const char* fund : {"fund.relief", "fund.general", "fund.gm"}) {
     int64_t assets = 0;
     for (const char* acct : {"1001", "1002", "1121", "1201"}) assets += Bal(acct, fund);
@@ -204,7 +211,8 @@ TEST_F(BooksRulesTest, UnknownAccountsAndFundsAndEntriesBeforeOpening) {
   // Nothing is open yet: a gift names account 1002 first.
   Refused("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(10)),
           Code::kInvalidArgument, {"account 1002 is not open"});
-  Refused("fund.release", kClerk, Release{"2022-05-10", "fund.relief", "fund.general", "r", Yuan(1), {}},
+  Refused("fund.release", kClerk,
+          Release{"2022-05-10", "fund.relief", "fund.general", "r", Yuan(1), {}},
           Code::kInvalidArgument, {"fund.relief", "fund.general", "must be open"});
   ASSERT_TRUE(h_.clerk()->OpenStandardChart(kAdmin).ok());
   // The chart is open, the fund is not.
@@ -216,7 +224,14 @@ TEST_F(BooksRulesTest, UnknownAccountsAndFundsAndEntriesBeforeOpening) {
           CampaignOpen{"camp.x", "x", "fund.relief", "p", "2022-05-01", "2022-05-02", Yuan(1)},
           Code::kInvalidArgument, {"fund.relief"});
   Refused("programme.rules", kAdmin,
-          ProgrammeRules{"prog.x", "x", "fund.relief", "2022-01-01", 1, 0, 14, Yuan(10),
+          ProgrammeRules{"prog.x",
+                         "x",
+                         "fund.relief",
+                         "2022-01-01",
+                         1,
+                         0,
+                         14,
+                         Yuan(10),
                          {Tier{"standard", Yuan(10), "", false}}},
           Code::kInvalidArgument, {"fund.relief"});
   // A campaign that was never opened.
@@ -250,9 +265,12 @@ TEST_F(BooksRulesTest, RestrictedFundCannotBeOverspent) {
 TEST_F(BooksRulesTest, UnrestrictedFundCannotBeOverspentEither) {
   Standard();
   Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.general", Yuan(300)));
-  Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(5000)));  // other funds don't help
-  Refused("payment.request", kClerk, MakeRequest("2022-05-11", "fund.general", Yuan(300) + 1, "cash"),
-          Code::kFailedPrecondition, {"fund fund.general", "300.00 yuan available", "needs 300.01 yuan"});
+  Ok("gift", kClerk,
+     MakeGift("2022-05-10", "cash", "fund.relief", Yuan(5000)));  // other funds don't help
+  Refused("payment.request", kClerk,
+          MakeRequest("2022-05-11", "fund.general", Yuan(300) + 1, "cash"),
+          Code::kFailedPrecondition,
+          {"fund fund.general", "300.00 yuan available", "needs 300.01 yuan"});
   Refused("payment.request", kClerk, MakeRequest("2022-05-11", "fund.la", Yuan(1)),
           Code::kFailedPrecondition, {"fund fund.la", "0.00 yuan available", "needs 1.00 yuan"});
   Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.general", Yuan(300), "cash"));
@@ -267,7 +285,8 @@ TEST_F(BooksRulesTest, PendingReservationsCount) {
   EXPECT_EQ(Fund("fund.relief").net, Yuan(1000));
   EXPECT_EQ(Fund("fund.relief").Available(), Yuan(400));
   Refused("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(500)),
-          Code::kFailedPrecondition, {"fund fund.relief", "400.00 yuan available", "needs 500.00 yuan"});
+          Code::kFailedPrecondition,
+          {"fund fund.relief", "400.00 yuan available", "needs 500.00 yuan"});
   uint64_t r2 = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(400)));
   EXPECT_EQ(Fund("fund.relief").Available(), 0);
   EXPECT_EQ(Fund("fund.relief").reserved, Yuan(1000));
@@ -283,15 +302,19 @@ TEST_F(BooksRulesTest, PendingReservationsCount) {
 TEST_F(BooksRulesTest, UnsettledMatchingCannotBeSpentUntilSettled) {
   Standard();
   Ok("campaign.open", kAdmin,
-     CampaignOpen{"camp.99", "99 Giving Day", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(5000)});
-  Ok("gift", kClerk, MakeGift("2022-05-07", "online", "fund.gm", Yuan(1000), 0, "donation", "camp.99"));
+     CampaignOpen{"camp.99", "99 Giving Day", "fund.gm", "Tencent", "2022-05-07", "2022-05-09",
+                  Yuan(5000)});
+  Ok("gift", kClerk,
+     MakeGift("2022-05-07", "online", "fund.gm", Yuan(1000), 0, "donation", "camp.99"));
   Ok("match", kClerk, Match{"2022-05-09", "camp.99", "M-1", Yuan(500), {}});
   EXPECT_EQ(Fund("fund.gm").net, Yuan(1500));
   EXPECT_EQ(Fund("fund.gm").voidable, Yuan(500));
   EXPECT_EQ(Fund("fund.gm").Available(), Yuan(1000));
   Refused("payment.request", kClerk, MakeRequest("2022-05-10", "fund.gm", Yuan(1200)),
-          Code::kFailedPrecondition, {"fund fund.gm", "1000.00 yuan available", "needs 1200.00 yuan"});
-  Ok("settlement", kClerk, Settlement{"2022-05-20", "camp.99", Hex("file"), Yuan(1000), Yuan(500), {}});
+          Code::kFailedPrecondition,
+          {"fund fund.gm", "1000.00 yuan available", "needs 1200.00 yuan"});
+  Ok("settlement", kClerk,
+     Settlement{"2022-05-20", "camp.99", Hex("file"), Yuan(1000), Yuan(500), {}});
   EXPECT_EQ(Fund("fund.gm").voidable, 0);
   EXPECT_EQ(Fund("fund.gm").Available(), Yuan(1500));
   uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-21", "fund.gm", Yuan(1500)));
@@ -305,11 +328,14 @@ TEST_F(BooksRulesTest, CashBankAndGoodsOfAFundCannotGoNegative) {
   Ok("gift", kClerk, MakeGift("2022-05-10", "in_kind", "fund.relief", Yuan(300)));
   Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(1000)));
   // The fund has 1,300 available, but only 300 of it in goods, none in cash.
-  uint64_t goods = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(500), "goods"));
-  ExpectRefused([&] { return h_.Record("payment.approve", kApprover, Decide("2022-05-12", goods)); },
-                Code::kFailedPrecondition,
-                {"fund fund.relief holds 300.00 yuan in account 1201", "takes 500.00 yuan"});
-  uint64_t cash = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(100), "cash"));
+  uint64_t goods =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(500), "goods"));
+  ExpectRefused(
+      [&] { return h_.Record("payment.approve", kApprover, Decide("2022-05-12", goods)); },
+      Code::kFailedPrecondition,
+      {"fund fund.relief holds 300.00 yuan in account 1201", "takes 500.00 yuan"});
+  uint64_t cash =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(100), "cash"));
   ExpectRefused([&] { return h_.Record("payment.approve", kApprover, Decide("2022-05-12", cash)); },
                 Code::kFailedPrecondition,
                 {"fund fund.relief holds 0.00 yuan in account 1001", "takes 100.00 yuan"});
@@ -317,16 +343,19 @@ TEST_F(BooksRulesTest, CashBankAndGoodsOfAFundCannotGoNegative) {
   EXPECT_EQ(Fund("fund.relief").reserved, Yuan(600));
   EXPECT_EQ(h_.Read([](const Books& b) { return b.pending().size(); }), 2u);
   // Bank money is there: a bank request of 700 (the rest) is paid.
-  uint64_t bank = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(700)));
+  uint64_t bank =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(700)));
   Ok("payment.approve", kApprover, Decide("2022-05-12", bank));
   EXPECT_EQ(Bal("1002", "fund.relief"), Yuan(300));
   // A goods request within the goods held is paid from 1201.
   Ok("payment.reject", kApprover, Decide("2022-05-12", goods, "more than we hold"));
-  uint64_t goods2 = Ok("payment.request", kClerk, MakeRequest("2022-05-12", "fund.relief", Yuan(300), "goods"));
+  uint64_t goods2 =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-12", "fund.relief", Yuan(300), "goods"));
   Ok("payment.approve", kApprover, Decide("2022-05-12", goods2));
   EXPECT_EQ(Bal("1201", "fund.relief"), 0);
   EXPECT_EQ(PostingsAt(h_.ledger()->Size() - 1),
-            (std::vector<Posting>{{"5101", "fund.relief", Yuan(300)}, {"1201", "fund.relief", -Yuan(300)}}));
+            (std::vector<Posting>{{"5101", "fund.relief", Yuan(300)},
+                                  {"1201", "fund.relief", -Yuan(300)}}));
 }
 
 // ---- gifts ----
@@ -340,9 +369,10 @@ TEST_F(BooksRulesTest, GiftChannelsAndIncomeKindsPostToTheirAccounts) {
     const char* credit;
   };
   int64_t n = 0;
-  for (const Case& c : {Case{"cash", "donation", "1001", "4101"}, Case{"bank", "donation", "1002", "4101"},
-                        Case{"online", "donation", "1121", "4101"}, Case{"in_kind", "donation", "1201", "4101"},
-                        Case{"bank", "grant", "1002", "4201"}, Case{"cash", "grant", "1001", "4201"}}) {
+  for (const Case& c :
+       {Case{"cash", "donation", "1001", "4101"}, Case{"bank", "donation", "1002", "4101"},
+        Case{"online", "donation", "1121", "4101"}, Case{"in_kind", "donation", "1201", "4101"},
+        Case{"bank", "grant", "1002", "4201"}, Case{"cash", "grant", "1001", "4201"}}) {
     SCOPED_TRACE(StrCat(c.channel, "/", c.income));
     ++n;
     const std::string fund = StrCat("fund.g", n);
@@ -350,7 +380,8 @@ TEST_F(BooksRulesTest, GiftChannelsAndIncomeKindsPostToTheirAccounts) {
     Gift g = MakeGift("2022-05-10", c.channel, fund, Yuan(100) + n, n);
     g.income = c.income;
     uint64_t i = Ok("gift", kClerk, g);
-    EXPECT_EQ(PostingsAt(i), (std::vector<Posting>{{c.debit, fund, Yuan(100) + n}, {c.credit, fund, -(Yuan(100) + n)}}));
+    EXPECT_EQ(PostingsAt(i), (std::vector<Posting>{{c.debit, fund, Yuan(100) + n},
+                                                   {c.credit, fund, -(Yuan(100) + n)}}));
     EXPECT_EQ(Bal(c.debit, fund), Yuan(100) + n);
     EXPECT_EQ(Bal(c.credit, fund), -(Yuan(100) + n));
     EXPECT_EQ(Fund(fund).net, Yuan(100) + n);
@@ -372,10 +403,12 @@ TEST_F(BooksRulesTest, InKindDetailsExactlyForInKindGifts) {
   Standard();
   Gift g = MakeGift("2022-05-10", "in_kind", "fund.relief", Yuan(100));
   g.in_kind.reset();
-  Refused("gift", kClerk, g, Code::kInvalidArgument, {"in_kind", "required exactly when channel is in_kind"});
+  Refused("gift", kClerk, g, Code::kInvalidArgument,
+          {"in_kind", "required exactly when channel is in_kind"});
   Gift b = MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100));
   b.in_kind = InKind{"boxes", "箱", "document", 1, Hex("x")};
-  Refused("gift", kClerk, b, Code::kInvalidArgument, {"in_kind", "required exactly when channel is in_kind"});
+  Refused("gift", kClerk, b, Code::kInvalidArgument,
+          {"in_kind", "required exactly when channel is in_kind"});
   Gift m = MakeGift("2022-05-10", "in_kind", "fund.relief", Yuan(100));
   m.in_kind->method = "guess";
   Refused("gift", kClerk, m, Code::kInvalidArgument, {"in_kind.method"});
@@ -402,12 +435,17 @@ TEST_F(BooksRulesTest, GiftHasAReceiptOrAReasonForNone) {
   both.no_receipt = "declined";
   Refused("gift", kClerk, both, Code::kInvalidArgument, {"receipt", "not both"});
   {
-    nlohmann::json body = ToJson(Entry{"gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100), 1)});
-    body["postings"] = PostingsJson({{"1002", "fund.relief", Yuan(100)}, {"4101", "fund.relief", -Yuan(100)}});
+    nlohmann::json body =
+        ToJson(Entry{"gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100), 1)});
+    body["postings"] =
+        PostingsJson({{"1002", "fund.relief", Yuan(100)}, {"4101", "fund.relief", -Yuan(100)}});
     body["no_receipt"] = "declined";
     const std::string canonical = *ledger::EncodeCanonicalJson(body);
-    ExpectRefused([&] { return h_.ledger()->Append(ledger::EntryDraft{"gift", "both-raw", canonical, {}}); },
-                  Code::kInvalidArgument, {"receipt", "not both"});
+    ExpectRefused(
+        [&] {
+          return h_.ledger()->Append(ledger::EntryDraft{"gift", "both-raw", canonical, {}});
+        },
+        Code::kInvalidArgument, {"receipt", "not both"});
   }
   Gift neither = MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100));
   neither.no_receipt.clear();
@@ -433,9 +471,11 @@ TEST_F(BooksRulesTest, BadDatesAreRefused) {
   }
   Ok("gift", kClerk, MakeGift("2020-02-29", "bank", "fund.relief", Yuan(1)));  // a leap day
   Ok("gift", kClerk, MakeGift("2019-12-31", "bank", "fund.relief", Yuan(1)));
-  Refused("payment.request", kClerk, MakeRequest("2022-05-01", "fund.relief", Yuan(1), "bank", "2022/12/31"),
+  Refused("payment.request", kClerk,
+          MakeRequest("2022-05-01", "fund.relief", Yuan(1), "bank", "2022/12/31"),
           Code::kInvalidArgument, {"expires", "\"2022/12/31\""});
-  Refused("payment.request", kClerk, MakeRequest("2022-05-01", "fund.relief", Yuan(1), "bank", "2022-04-30"),
+  Refused("payment.request", kClerk,
+          MakeRequest("2022-05-01", "fund.relief", Yuan(1), "bank", "2022-04-30"),
           Code::kInvalidArgument, {"expires 2022-04-30 is before date 2022-05-01"});
   Refused("campaign.open", kAdmin,
           CampaignOpen{"camp.x", "x", "fund.gm", "p", "2022-09-31", "2022-10-01", Yuan(1)},
@@ -448,13 +488,14 @@ TEST_F(BooksRulesTest, BadDatesAreRefused) {
 TEST_F(BooksRulesTest, FutureDatesAreRefused) {
   Standard();
   // The clock says 2022-06-01 12:00 in China.
-  Refused("gift", kClerk, MakeGift("2022-06-02", "bank", "fund.relief", Yuan(1)), Code::kInvalidArgument,
-          {"date 2022-06-02 is in the future", "today is 2022-06-01"});
+  Refused("gift", kClerk, MakeGift("2022-06-02", "bank", "fund.relief", Yuan(1)),
+          Code::kInvalidArgument, {"date 2022-06-02 is in the future", "today is 2022-06-01"});
   Ok("gift", kClerk, MakeGift("2022-06-01", "bank", "fund.relief", Yuan(10)));
   uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-06-01", "fund.relief", Yuan(1)));
-  Refused("payment.approve", kApprover, Decide("2022-06-02", r), Code::kInvalidArgument, {"2022-06-02"});
-  Refused("receipt.void", kClerk, ReceiptVoid{"2023-01-01", "HB2022", "spoiled", 9}, Code::kInvalidArgument,
-          {"2023-01-01"});
+  Refused("payment.approve", kApprover, Decide("2022-06-02", r), Code::kInvalidArgument,
+          {"2022-06-02"});
+  Refused("receipt.void", kClerk, ReceiptVoid{"2023-01-01", "HB2022", "spoiled", 9},
+          Code::kInvalidArgument, {"2023-01-01"});
   // 16:00 UTC is midnight in China: 2022-06-02 is today there.
   h_.SetNow(kJune1Noon + 12 * 3600 * 1000ull);
   Ok("gift", kClerk, MakeGift("2022-06-02", "bank", "fund.relief", Yuan(1)));
@@ -467,15 +508,17 @@ TEST_F(BooksRulesTest, ReceiptRegister) {
   Standard();
   Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(10), 1));
   Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(10), 2));
-  Refused("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.general", Yuan(99), 2), Code::kAlreadyExists,
-          {"receipt HB2022-2", "already issued"});
+  Refused("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.general", Yuan(99), 2),
+          Code::kAlreadyExists, {"receipt HB2022-2", "already issued"});
   Ok("gift", kClerk, MakeGift("2022-05-11", "cash", "fund.relief", Yuan(10), 5));
   Ok("receipt.void", kClerk, ReceiptVoid{"2022-05-11", "HB2022", "spoiled copy", 7});
-  Refused("gift", kClerk, MakeGift("2022-05-11", "cash", "fund.relief", Yuan(10), 7), Code::kAlreadyExists,
-          {"receipt HB2022-7", "voided"});
-  Refused("receipt.void", kClerk, ReceiptVoid{"2022-05-12", "HB2022", "again", 7}, Code::kAlreadyExists,
-          {"receipt HB2022-7", "already void"});
-  auto gaps = [this] { return h_.Read([](const Books& b) { return b.receipts().at("HB2022").Gaps(); }); };
+  Refused("gift", kClerk, MakeGift("2022-05-11", "cash", "fund.relief", Yuan(10), 7),
+          Code::kAlreadyExists, {"receipt HB2022-7", "voided"});
+  Refused("receipt.void", kClerk, ReceiptVoid{"2022-05-12", "HB2022", "again", 7},
+          Code::kAlreadyExists, {"receipt HB2022-7", "already void"});
+  auto gaps = [this] {
+    return h_.Read([](const Books& b) { return b.receipts().at("HB2022").Gaps(); });
+  };
   using Gaps = std::vector<std::pair<int64_t, int64_t>>;
   EXPECT_EQ(gaps(), (Gaps{{3, 4}, {6, 6}}));
   // An issued receipt may be voided (the gift was reversed): it stays used.
@@ -499,11 +542,13 @@ TEST_F(BooksRulesTest, ReceiptRegister) {
 
 TEST_F(BooksRulesTest, IdempotencyThroughTheLedger) {
   Standard();
-  Result a = h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100)), "SLIP-1");
+  Result a =
+      h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100)), "SLIP-1");
   ASSERT_TRUE(a.ok()) << a.status();
   const auto snapshot = h_.Snapshot();
   const uint64_t size = h_.ledger()->Size();
-  Result again = h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100)), "SLIP-1");
+  Result again =
+      h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100)), "SLIP-1");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->index, a->index);
@@ -512,12 +557,14 @@ TEST_F(BooksRulesTest, IdempotencyThroughTheLedger) {
   EXPECT_EQ(Fund("fund.relief").net, Yuan(100));
   ExpectRefused(
       [&] {
-        return h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(101)), "SLIP-1");
+        return h_.Record("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(101)),
+                         "SLIP-1");
       },
       Code::kAlreadyExists, {"SLIP-1", StrCat("entry ", a->index), "different content"});
   // A retried approval answers with the original entry, though its request is no
   // longer pending.
-  uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(40)), "REQ-1");
+  uint64_t r =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(40)), "REQ-1");
   uint64_t ap = Ok("payment.approve", kApprover, Decide("2022-05-11", r), "APPROVE-1");
   Result retry = h_.Record("payment.approve", kApprover, Decide("2022-05-11", r), "APPROVE-1");
   ASSERT_TRUE(retry.ok()) << retry.status();
@@ -546,8 +593,8 @@ TEST_F(BooksRulesTest, PaymentRequestReservesAndApprovalByAnotherUserPosts) {
   Refused("payment.approve", kClerk, Decide("2022-05-11", r), Code::kPermissionDenied,
           {"user clerk.wang", StrCat("payment request ", r), "cannot approve"});
   uint64_t a = Ok("payment.approve", kApprover, Decide("2022-05-12", r));
-  EXPECT_EQ(PostingsAt(a),
-            (std::vector<Posting>{{"5101", "fund.relief", Yuan(400)}, {"1002", "fund.relief", -Yuan(400)}}));
+  EXPECT_EQ(PostingsAt(a), (std::vector<Posting>{{"5101", "fund.relief", Yuan(400)},
+                                                 {"1002", "fund.relief", -Yuan(400)}}));
   EXPECT_EQ(Fund("fund.relief").reserved, 0);
   EXPECT_EQ(Fund("fund.relief").net, Yuan(600));
   EXPECT_EQ(Fund("fund.relief").Available(), Yuan(600));
@@ -559,10 +606,11 @@ TEST_F(BooksRulesTest, PaymentRequestReservesAndApprovalByAnotherUserPosts) {
 TEST_F(BooksRulesTest, CashPaymentPostsFromCash) {
   Standard();
   Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(100)));
-  uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(85), "cash"));
+  uint64_t r =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(85), "cash"));
   uint64_t a = Ok("payment.approve", kApprover, Decide("2022-05-11", r));
-  EXPECT_EQ(PostingsAt(a),
-            (std::vector<Posting>{{"5101", "fund.relief", Yuan(85)}, {"1001", "fund.relief", -Yuan(85)}}));
+  EXPECT_EQ(PostingsAt(a), (std::vector<Posting>{{"5101", "fund.relief", Yuan(85)},
+                                                 {"1001", "fund.relief", -Yuan(85)}}));
   EXPECT_EQ(Bal("1001", "fund.relief"), Yuan(15));
 }
 
@@ -583,7 +631,8 @@ TEST_F(BooksRulesTest, RejectionReleasesAndNeedsAReason) {
 TEST_F(BooksRulesTest, ExpiryOnlyAfterTheExpiryDateAndNoApprovalAfterIt) {
   Standard();
   Ok("gift", kClerk, MakeGift("2022-03-01", "bank", "fund.relief", Yuan(100)));
-  uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-03-10", "fund.relief", Yuan(60), "bank", "2022-03-31"));
+  uint64_t r = Ok("payment.request", kClerk,
+                  MakeRequest("2022-03-10", "fund.relief", Yuan(60), "bank", "2022-03-31"));
   Refused("payment.expire", kClerk, Decide("2022-03-31", r), Code::kFailedPrecondition,
           {StrCat("payment request ", r), "does not expire until after 2022-03-31"});
   Refused("payment.approve", kApprover, Decide("2022-04-01", r), Code::kFailedPrecondition,
@@ -592,7 +641,8 @@ TEST_F(BooksRulesTest, ExpiryOnlyAfterTheExpiryDateAndNoApprovalAfterIt) {
   EXPECT_EQ(Fund("fund.relief").reserved, 0);
   EXPECT_EQ(Fund("fund.relief").Available(), Yuan(100));
   // Approval on the last day is still in time.
-  uint64_t r2 = Ok("payment.request", kClerk, MakeRequest("2022-04-10", "fund.relief", Yuan(60), "bank", "2022-04-30"));
+  uint64_t r2 = Ok("payment.request", kClerk,
+                   MakeRequest("2022-04-10", "fund.relief", Yuan(60), "bank", "2022-04-30"));
   Ok("payment.approve", kApprover, Decide("2022-04-30", r2));
   EXPECT_EQ(Fund("fund.relief").net, Yuan(40));
 }
@@ -613,14 +663,19 @@ TEST_F(BooksRulesTest, DecisionsOnlyOnPendingRequests) {
           {"2022-05-10", "before the request's 2022-05-11"});
   Ok("payment.approve", kApprover, Decide("2022-05-11", r));
   // Already approved.
-  Refused("payment.reject", kApprover, Decide("2022-05-12", r, "changed my mind"), Code::kFailedPrecondition,
-          {StrCat("entry ", r, " is not a pending payment request")});
+  Refused("payment.reject", kApprover, Decide("2022-05-12", r, "changed my mind"),
+          Code::kFailedPrecondition, {StrCat("entry ", r, " is not a pending payment request")});
   Refused("payment.expire", kApprover, Decide("2022-05-31", r), Code::kFailedPrecondition,
           {StrCat("entry ", r)});
   // Raw drafts reach the books' own check.
-  Entry raw{"payment.approve", kApprover,
-            PaymentDecision{"2022-05-12", "", r, {{"5101", "fund.relief", Yuan(10)}, {"1002", "fund.relief", -Yuan(10)}}}};
-  RefusedRaw(raw, Code::kFailedPrecondition, {StrCat("entry ", r, " is not a pending payment request")});
+  Entry raw{
+      "payment.approve", kApprover,
+      PaymentDecision{"2022-05-12",
+                      "",
+                      r,
+                      {{"5101", "fund.relief", Yuan(10)}, {"1002", "fund.relief", -Yuan(10)}}}};
+  RefusedRaw(raw, Code::kFailedPrecondition,
+             {StrCat("entry ", r, " is not a pending payment request")});
   EXPECT_EQ(Fund("fund.relief").net, Yuan(90));
 }
 
@@ -634,7 +689,8 @@ TEST_F(BooksRulesTest, ReversalMirrorsPostingsExactlyOnce) {
   EXPECT_EQ(Bal("1002", "fund.relief"), 0);
   EXPECT_EQ(Bal("4101", "fund.relief"), 0);
   EXPECT_EQ(Fund("fund.relief").net, 0);
-  EXPECT_EQ(h_.Read([](const Books& b) { return b.reversed(); }), (std::map<uint64_t, uint64_t>{{g, v}}));
+  EXPECT_EQ(h_.Read([](const Books& b) { return b.reversed(); }),
+            (std::map<uint64_t, uint64_t>{{g, v}}));
   Refused("reversal", kClerk, Reverse("2022-05-12", g), Code::kAlreadyExists,
           {StrCat("entry ", g, " was already reversed by entry ", v)});
   // Reversing needs a reason.
@@ -647,8 +703,8 @@ TEST_F(BooksRulesTest, ReversalMirrorsPostingsExactlyOnce) {
   uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-12", "fund.relief", Yuan(300)));
   uint64_t a = Ok("payment.approve", kApprover, Decide("2022-05-12", r));
   uint64_t va = Ok("reversal", kClerk, Reverse("2022-05-13", a, "paid to the wrong account"));
-  EXPECT_EQ(PostingsAt(va),
-            (std::vector<Posting>{{"5101", "fund.relief", -Yuan(300)}, {"1002", "fund.relief", Yuan(300)}}));
+  EXPECT_EQ(PostingsAt(va), (std::vector<Posting>{{"5101", "fund.relief", -Yuan(300)},
+                                                  {"1002", "fund.relief", Yuan(300)}}));
   EXPECT_EQ(Fund("fund.relief").net, Yuan(800));
   EXPECT_EQ(Bal("5101", "fund.relief"), 0);
 }
@@ -702,7 +758,8 @@ TEST_F(BooksRulesTest, ReversingSpentMoneyIsRefused) {
           {"fund fund.relief", "200.00 yuan available", "this reversal needs 1000.00 yuan"});
   // A release that moved money out cannot be undone once the other fund spent it.
   Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.la", Yuan(500)));
-  uint64_t rel = Ok("fund.release", kAdmin, Release{"2022-05-12", "fund.la", "fund.general", "purpose met", Yuan(500), {}});
+  uint64_t rel = Ok("fund.release", kAdmin,
+                    Release{"2022-05-12", "fund.la", "fund.general", "purpose met", Yuan(500), {}});
   uint64_t r2 = Ok("payment.request", kClerk, MakeRequest("2022-05-12", "fund.general", Yuan(500)));
   Ok("payment.approve", kApprover, Decide("2022-05-12", r2));
   Refused("reversal", kClerk, Reverse("2022-05-12", rel), Code::kFailedPrecondition,
@@ -714,19 +771,21 @@ TEST_F(BooksRulesTest, ReversingSpentMoneyIsRefused) {
 TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
   Standard();
   Ok("campaign.open", kAdmin,
-     CampaignOpen{"camp.99", "99 Giving Day", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(3000)});
-  Refused("campaign.open", kAdmin,
-          CampaignOpen{"camp.99", "again", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(1)},
-          Code::kAlreadyExists, {"camp.99"});
+     CampaignOpen{"camp.99", "99 Giving Day", "fund.gm", "Tencent", "2022-05-07", "2022-05-09",
+                  Yuan(3000)});
+  Refused(
+      "campaign.open", kAdmin,
+      CampaignOpen{"camp.99", "again", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(1)},
+      Code::kAlreadyExists, {"camp.99"});
   auto gift = [](const char* date, const char* channel, const char* fund, int64_t amount) {
     return MakeGift(date, channel, fund, amount, 0, "donation", "camp.99");
   };
-  Refused("gift", kClerk, gift("2022-05-06", "online", "fund.gm", Yuan(1)), Code::kFailedPrecondition,
-          {"2022-05-06", "camp.99", "2022-05-07 to 2022-05-09"});
-  Refused("gift", kClerk, gift("2022-05-10", "online", "fund.gm", Yuan(1)), Code::kFailedPrecondition,
-          {"2022-05-10", "camp.99", "2022-05-07 to 2022-05-09"});
-  Refused("gift", kClerk, gift("2022-05-08", "online", "fund.relief", Yuan(1)), Code::kInvalidArgument,
-          {"camp.99", "fund.gm", "not fund.relief"});
+  Refused("gift", kClerk, gift("2022-05-06", "online", "fund.gm", Yuan(1)),
+          Code::kFailedPrecondition, {"2022-05-06", "camp.99", "2022-05-07 to 2022-05-09"});
+  Refused("gift", kClerk, gift("2022-05-10", "online", "fund.gm", Yuan(1)),
+          Code::kFailedPrecondition, {"2022-05-10", "camp.99", "2022-05-07 to 2022-05-09"});
+  Refused("gift", kClerk, gift("2022-05-08", "online", "fund.relief", Yuan(1)),
+          Code::kInvalidArgument, {"camp.99", "fund.gm", "not fund.relief"});
   Gift unknown = gift("2022-05-08", "online", "fund.gm", Yuan(1));
   unknown.campaign = "camp.none";
   Refused("gift", kClerk, unknown, Code::kInvalidArgument, {"campaign \"camp.none\" is not open"});
@@ -741,7 +800,8 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
 
   // Matching raises net assets but is held back as voidable.
   uint64_t m1 = Ok("match", kClerk, Match{"2022-05-09", "camp.99", "M-1", Yuan(600), {}});
-  EXPECT_EQ(PostingsAt(m1), (std::vector<Posting>{{"1121", "fund.gm", Yuan(600)}, {"4102", "fund.gm", -Yuan(600)}}));
+  EXPECT_EQ(PostingsAt(m1), (std::vector<Posting>{{"1121", "fund.gm", Yuan(600)},
+                                                  {"4102", "fund.gm", -Yuan(600)}}));
   Ok("match", kClerk, Match{"2022-05-09", "camp.99", "M-2", Yuan(100), {}});
   EXPECT_EQ(Fund("fund.gm").net, Yuan(2400));
   EXPECT_EQ(Fund("fund.gm").voidable, Yuan(700));
@@ -749,22 +809,27 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
 
   Refused("match.clawback", kClerk, Clawback{"2022-05-20", "camp.99", "split gifts", Yuan(800), {}},
           Code::kFailedPrecondition, {"800.00 yuan", "camp.99", "(700.00 yuan)"});
-  uint64_t cb = Ok("match.clawback", kClerk, Clawback{"2022-05-20", "camp.99", "split gifts", Yuan(100), {}});
-  EXPECT_EQ(PostingsAt(cb), (std::vector<Posting>{{"4102", "fund.gm", Yuan(100)}, {"1121", "fund.gm", -Yuan(100)}}));
+  uint64_t cb =
+      Ok("match.clawback", kClerk, Clawback{"2022-05-20", "camp.99", "split gifts", Yuan(100), {}});
+  EXPECT_EQ(PostingsAt(cb), (std::vector<Posting>{{"4102", "fund.gm", Yuan(100)},
+                                                  {"1121", "fund.gm", -Yuan(100)}}));
   EXPECT_EQ(Fund("fund.gm").voidable, Yuan(600));
   EXPECT_EQ(Fund("fund.gm").Available(), Yuan(1700));
 
   // Settlements cannot exceed what is outstanding, in gifts or in matching.
   Refused("settlement", kClerk, Settlement{"2022-05-25", "camp.99", Hex("f"), Yuan(1600), 0, {}},
           Code::kFailedPrecondition, {"1600.00 yuan", "camp.99", "(1500.00 yuan)"});
-  Refused("settlement", kClerk, Settlement{"2022-05-25", "camp.99", Hex("f"), Yuan(1500), Yuan(700), {}},
+  Refused("settlement", kClerk,
+          Settlement{"2022-05-25", "camp.99", Hex("f"), Yuan(1500), Yuan(700), {}},
           Code::kFailedPrecondition, {"700.00 yuan in matching", "camp.99", "(600.00 yuan)"});
   Refused("settlement", kClerk, Settlement{"2022-05-25", "camp.99", "nothex", Yuan(1), 0, {}},
           Code::kInvalidArgument, {"file_sha256"});
   Refused("settlement", kClerk, Settlement{"2022-05-25", "camp.99", Hex("f"), 0, 0, {}},
           Code::kInvalidArgument, {"gifts"});
-  uint64_t s = Ok("settlement", kClerk, Settlement{"2022-05-25", "camp.99", Hex("f"), Yuan(1500), Yuan(600), {}});
-  EXPECT_EQ(PostingsAt(s), (std::vector<Posting>{{"1002", "fund.gm", Yuan(2100)}, {"1121", "fund.gm", -Yuan(2100)}}));
+  uint64_t s = Ok("settlement", kClerk,
+                  Settlement{"2022-05-25", "camp.99", Hex("f"), Yuan(1500), Yuan(600), {}});
+  EXPECT_EQ(PostingsAt(s), (std::vector<Posting>{{"1002", "fund.gm", Yuan(2100)},
+                                                 {"1121", "fund.gm", -Yuan(2100)}}));
   EXPECT_EQ(Bal("1121", "fund.gm"), 0);
   EXPECT_EQ(Bal("1002", "fund.gm"), Yuan(2100));
   EXPECT_EQ(Fund("fund.gm").voidable, 0);
@@ -799,7 +864,8 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
   // The matching is spendable: all 2,300 can be paid.
   uint64_t r = Ok("payment.request", kClerk, MakeRequest("2022-05-26", "fund.gm", Yuan(2100)));
   Ok("payment.approve", kApprover, Decide("2022-05-26", r));
-  uint64_t r2 = Ok("payment.request", kClerk, MakeRequest("2022-05-26", "fund.gm", Yuan(200), "cash"));
+  uint64_t r2 =
+      Ok("payment.request", kClerk, MakeRequest("2022-05-26", "fund.gm", Yuan(200), "cash"));
   Ok("payment.approve", kApprover, Decide("2022-05-26", r2));
   EXPECT_EQ(Fund("fund.gm").Available(), 0);
   EXPECT_EQ(Fund("fund.gm").net, 0);
@@ -809,8 +875,11 @@ TEST_F(BooksRulesTest, CampaignProgressFollowsReversalsAndPartialSettlement) {
   Standard();
   Ok("campaign.open", kAdmin,
      CampaignOpen{"camp.99", "99", "fund.gm", "Tencent", "2022-05-07", "2022-05-09", Yuan(1000)});
-  uint64_t g1 = Ok("gift", kClerk, MakeGift("2022-05-07", "online", "fund.gm", Yuan(400), 0, "donation", "camp.99"));
-  Ok("gift", kClerk, MakeGift("2022-05-07", "online", "fund.gm", Yuan(300), 0, "donation", "camp.99"));
+  uint64_t g1 =
+      Ok("gift", kClerk,
+         MakeGift("2022-05-07", "online", "fund.gm", Yuan(400), 0, "donation", "camp.99"));
+  Ok("gift", kClerk,
+     MakeGift("2022-05-07", "online", "fund.gm", Yuan(300), 0, "donation", "camp.99"));
   uint64_t m = Ok("match", kClerk, Match{"2022-05-08", "camp.99", "M", Yuan(200), {}});
   // Reversing an unsettled gift and match undoes their progress.
   Ok("reversal", kClerk, Reverse("2022-05-10", g1));
@@ -845,16 +914,31 @@ class BooksLittleAngelTest : public BooksRulesTest {
     Ok("programme.rules", kAdmin, V1());
   }
   static ProgrammeRules V1() {
-    return ProgrammeRules{"prog.la", "小天使基金 Little Angel", "fund.la", "2019-01-01", 1, 0, 14, Yuan(30000),
+    return ProgrammeRules{"prog.la",
+                          "小天使基金 Little Angel",
+                          "fund.la",
+                          "2019-01-01",
+                          1,
+                          0,
+                          14,
+                          Yuan(30000),
                           {Tier{"standard", Yuan(30000), "", false}}};
   }
   static ProgrammeRules V2() {
-    return ProgrammeRules{"prog.la", "小天使基金 Little Angel", "fund.la", "2021-01-01", 2, 0, 18, Yuan(50000),
+    return ProgrammeRules{"prog.la",
+                          "小天使基金 Little Angel",
+                          "fund.la",
+                          "2021-01-01",
+                          2,
+                          0,
+                          18,
+                          Yuan(50000),
                           {Tier{"standard", Yuan(30000), "", false},
                            Tier{"transplant_top_up", Yuan(20000), "standard", true}}};
   }
-  static PaymentRequest GrantRequest(std::string date, std::string child, int64_t age, std::string tier,
-                                     int64_t amount, bool transplant = false, std::string fund = "fund.la") {
+  static PaymentRequest GrantRequest(std::string date, std::string child, int64_t age,
+                                     std::string tier, int64_t amount, bool transplant = false,
+                                     std::string fund = "fund.la") {
     return MakeRequest(std::move(date), std::move(fund), amount, "bank", "2022-12-31",
                        Grant{"prog.la", std::move(child), std::move(tier), age, transplant});
   }
@@ -874,26 +958,34 @@ class BooksLittleAngelTest : public BooksRulesTest {
 
 TEST_F(BooksLittleAngelTest, AgeRangeFollowsTheRulesInForce) {
   Ok("programme.rules", kAdmin, V2());
-  Refused("payment.request", kClerk, GrantRequest("2019-05-01", "child-a", 15, "standard", Yuan(30000)),
-          Code::kFailedPrecondition, {"beneficiary child-a is 15", "version 1", "2019-01-01", "ages 0 to 14"});
+  Refused("payment.request", kClerk,
+          GrantRequest("2019-05-01", "child-a", 15, "standard", Yuan(30000)),
+          Code::kFailedPrecondition,
+          {"beneficiary child-a is 15", "version 1", "2019-01-01", "ages 0 to 14"});
   EXPECT_FALSE(Child("child-a").has_value());
   // Under v2 (from 2021) a 15-year-old is covered.
   Paid(GrantRequest("2021-03-01", "child-a", 15, "standard", Yuan(30000)));
   ASSERT_TRUE(Child("child-a").has_value());
   EXPECT_EQ(Child("child-a")->first_age, 15);
   EXPECT_EQ(Child("child-a")->total, Yuan(30000));
-  Refused("payment.request", kClerk, GrantRequest("2021-03-01", "child-b", 19, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2021-03-01", "child-b", 19, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"beneficiary child-b is 19", "version 2", "ages 0 to 18"});
   // The 2019 rules still judge a request dated 2020.
-  Refused("payment.request", kClerk, GrantRequest("2020-12-31", "child-c", 16, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2020-12-31", "child-c", 16, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"child-c is 16", "version 1"});
-  EXPECT_EQ(h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2020-12-31")->version; }), 1);
-  EXPECT_EQ(h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2021-01-01")->version; }), 2);
-  EXPECT_EQ(h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2018-12-31"); }), nullptr);
+  EXPECT_EQ(
+      h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2020-12-31")->version; }), 1);
+  EXPECT_EQ(
+      h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2021-01-01")->version; }), 2);
+  EXPECT_EQ(h_.Read([](const Books& b) { return b.RulesInForce("prog.la", "2018-12-31"); }),
+            nullptr);
 }
 
 TEST_F(BooksLittleAngelTest, NoRulesInForceWrongFundOrUnknownTier) {
-  Refused("payment.request", kClerk, GrantRequest("2018-06-01", "child-a", 5, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2018-06-01", "child-a", 5, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"prog.la", "no rules in force on 2018-06-01"});
   Ok("gift", kClerk, MakeGift("2019-02-01", "bank", "fund.relief", Yuan(30000)));
   Refused("payment.request", kClerk,
@@ -906,14 +998,17 @@ TEST_F(BooksLittleAngelTest, NoRulesInForceWrongFundOrUnknownTier) {
 
 TEST_F(BooksLittleAngelTest, OneGrantPerChildPerTier) {
   Paid(GrantRequest("2019-05-01", "child-a", 10, "standard", Yuan(30000)));
-  Refused("payment.request", kClerk, GrantRequest("2019-06-01", "child-a", 10, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2019-06-01", "child-a", 10, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"child-a already received the standard grant"});
   // A pending request holds the tier too.
   Ok("payment.request", kClerk, GrantRequest("2019-06-01", "child-b", 8, "standard", Yuan(30000)));
-  Refused("payment.request", kClerk, GrantRequest("2019-06-02", "child-b", 8, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2019-06-02", "child-b", 8, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"child-b already received the standard grant"});
   Ok("programme.rules", kAdmin, V2());
-  Refused("payment.request", kClerk, GrantRequest("2021-06-01", "child-a", 10, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2021-06-01", "child-a", 10, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"child-a already received the standard grant"});
 }
 
@@ -922,7 +1017,8 @@ TEST_F(BooksLittleAngelTest, TopUpNeedsTheStandardTierAndATransplant) {
   Ok("programme.rules", kAdmin, V2());
   Refused("payment.request", kClerk,
           GrantRequest("2021-03-01", "child-new", 10, "transplant_top_up", Yuan(20000), true),
-          Code::kFailedPrecondition, {"tier transplant_top_up is granted only after tier standard"});
+          Code::kFailedPrecondition,
+          {"tier transplant_top_up is granted only after tier standard"});
   EXPECT_FALSE(Child("child-new").has_value());
   Refused("payment.request", kClerk,
           GrantRequest("2021-03-01", "child-a", 10, "transplant_top_up", Yuan(20000), false),
@@ -944,16 +1040,25 @@ TEST_F(BooksLittleAngelTest, AgeIsFixedAtFirstRegistration) {
 }
 
 TEST_F(BooksLittleAngelTest, AmountMustBeTheTiers) {
-  Refused("payment.request", kClerk, GrantRequest("2019-05-01", "child-a", 5, "standard", Yuan(25000)),
-          Code::kFailedPrecondition, {"tier standard", "grants 30000.00 yuan", "not 25000.00 yuan"});
-  Refused("payment.request", kClerk, GrantRequest("2019-05-01", "child-a", 5, "standard", Yuan(30001)),
+  Refused(
+      "payment.request", kClerk, GrantRequest("2019-05-01", "child-a", 5, "standard", Yuan(25000)),
+      Code::kFailedPrecondition, {"tier standard", "grants 30000.00 yuan", "not 25000.00 yuan"});
+  Refused("payment.request", kClerk,
+          GrantRequest("2019-05-01", "child-a", 5, "standard", Yuan(30001)),
           Code::kFailedPrecondition, {"30000.00 yuan", "not 30001.00 yuan"});
   EXPECT_FALSE(Child("child-a").has_value());
 }
 
 TEST_F(BooksLittleAngelTest, TotalCapPerBeneficiary) {
   Ok("programme.rules", kAdmin,
-     ProgrammeRules{"prog.cap", "capped", "fund.la", "2020-01-01", 1, 0, 18, Yuan(30000),
+     ProgrammeRules{"prog.cap",
+                    "capped",
+                    "fund.la",
+                    "2020-01-01",
+                    1,
+                    0,
+                    18,
+                    Yuan(30000),
                     {Tier{"a", Yuan(20000), "", false}, Tier{"b", Yuan(20000), "", false}}});
   auto req = [](const char* tier) {
     return MakeRequest("2020-05-01", "fund.la", Yuan(20000), "bank", "2022-12-31",
@@ -969,7 +1074,8 @@ TEST_F(BooksLittleAngelTest, RulesVersionsIncreaseByOneAndNeverTakeEffectEarlier
   v4.version = 4;
   Refused("programme.rules", kAdmin, v4, Code::kFailedPrecondition, {"must be version 2, not 4"});
   ProgrammeRules v1again = V1();
-  Refused("programme.rules", kAdmin, v1again, Code::kFailedPrecondition, {"must be version 2, not 1"});
+  Refused("programme.rules", kAdmin, v1again, Code::kFailedPrecondition,
+          {"must be version 2, not 1"});
   ProgrammeRules early = V2();
   early.effective_from = "2018-12-31";
   Refused("programme.rules", kAdmin, early, Code::kFailedPrecondition,
@@ -983,7 +1089,8 @@ TEST_F(BooksLittleAngelTest, RulesVersionsIncreaseByOneAndNeverTakeEffectEarlier
   ProgrammeRules fresh = V1();
   fresh.programme = "prog.new";
   fresh.version = 2;
-  Refused("programme.rules", kAdmin, fresh, Code::kFailedPrecondition, {"must be version 1, not 2"});
+  Refused("programme.rules", kAdmin, fresh, Code::kFailedPrecondition,
+          {"must be version 1, not 2"});
   // Malformed tiers.
   ProgrammeRules dup = V2();
   dup.version = 3;
@@ -995,12 +1102,14 @@ TEST_F(BooksLittleAngelTest, RulesVersionsIncreaseByOneAndNeverTakeEffectEarlier
   Refused("programme.rules", kAdmin, big, Code::kInvalidArgument, {"standard exceeds max_total"});
   ProgrammeRules orphan = dup;
   orphan.tiers = {Tier{"top", Yuan(100), "base", false}};
-  Refused("programme.rules", kAdmin, orphan, Code::kInvalidArgument, {"top requires unknown tier base"});
+  Refused("programme.rules", kAdmin, orphan, Code::kInvalidArgument,
+          {"top requires unknown tier base"});
   EXPECT_EQ(h_.Read([](const Books& b) { return b.programmes().at("prog.la").size(); }), 2u);
 }
 
 TEST_F(BooksLittleAngelTest, RejectedOrExpiredRequestsGiveTheTierBack) {
-  uint64_t r = Ok("payment.request", kClerk, GrantRequest("2019-05-01", "child-a", 6, "standard", Yuan(30000)));
+  uint64_t r = Ok("payment.request", kClerk,
+                  GrantRequest("2019-05-01", "child-a", 6, "standard", Yuan(30000)));
   EXPECT_TRUE(Child("child-a").has_value());
   Ok("payment.reject", kApprover, Decide("2019-05-02", r, "documents missing"));
   EXPECT_FALSE(Child("child-a").has_value());
@@ -1016,7 +1125,8 @@ TEST_F(BooksLittleAngelTest, RejectedOrExpiredRequestsGiveTheTierBack) {
 TEST_F(BooksLittleAngelTest, ReversingAnApprovedGrantGivesTheTierBack) {
   uint64_t a = Paid(GrantRequest("2019-05-01", "child-a", 9, "standard", Yuan(30000)));
   EXPECT_EQ(Fund("fund.la").Available(), Yuan(470000));
-  Refused("payment.request", kClerk, GrantRequest("2019-06-01", "child-a", 9, "standard", Yuan(30000)),
+  Refused("payment.request", kClerk,
+          GrantRequest("2019-06-01", "child-a", 9, "standard", Yuan(30000)),
           Code::kFailedPrecondition, {"already received"});
   Ok("reversal", kClerk, Reverse("2019-06-01", a, "paid to the wrong child"));
   EXPECT_FALSE(Child("child-a").has_value());
@@ -1032,10 +1142,12 @@ TEST_F(BooksLittleAngelTest, NineChildrenOf2019AndTheFundEmpties) {
   // Spend down fund.la to 270,000 first.
   uint64_t r = Ok("payment.request", kClerk, MakeRequest("2019-02-01", "fund.la", Yuan(230000)));
   Ok("payment.approve", kApprover, Decide("2019-02-01", r));
-  for (int i = 0; i < 9; ++i) Paid(GrantRequest("2019-03-15", StrCat("child-", i), 3 + i, "standard", Yuan(30000)));
+  for (int i = 0; i < 9; ++i)
+    Paid(GrantRequest("2019-03-15", StrCat("child-", i), 3 + i, "standard", Yuan(30000)));
   EXPECT_EQ(Fund("fund.la").Available(), 0);
-  Refused("payment.request", kClerk, GrantRequest("2019-03-15", "child-9", 4, "standard", Yuan(30000)),
-          Code::kFailedPrecondition, {"fund fund.la", "0.00 yuan available", "needs 30000.00 yuan"});
+  Refused(
+      "payment.request", kClerk, GrantRequest("2019-03-15", "child-9", 4, "standard", Yuan(30000)),
+      Code::kFailedPrecondition, {"fund fund.la", "0.00 yuan available", "needs 30000.00 yuan"});
   EXPECT_FALSE(Child("child-9").has_value());
 }
 
@@ -1044,12 +1156,18 @@ TEST_F(BooksLittleAngelTest, NineChildrenOf2019AndTheFundEmpties) {
 TEST_F(BooksRulesTest, ReleaseMovesAvailableMoneyFromRestrictedToUnrestricted) {
   Standard();
   Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(1000)));
-  Refused("fund.release", kAdmin, Release{"2022-05-11", "fund.relief", "fund.general", "done", Yuan(1200), {}},
-          Code::kFailedPrecondition, {"fund fund.relief", "1000.00 yuan available", "needs 1200.00 yuan"});
+  Refused("fund.release", kAdmin,
+          Release{"2022-05-11", "fund.relief", "fund.general", "done", Yuan(1200), {}},
+          Code::kFailedPrecondition,
+          {"fund fund.relief", "1000.00 yuan available", "needs 1200.00 yuan"});
   Ok("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(300)));
-  Refused("fund.release", kAdmin, Release{"2022-05-11", "fund.relief", "fund.general", "done", Yuan(800), {}},
-          Code::kFailedPrecondition, {"fund fund.relief", "700.00 yuan available", "needs 800.00 yuan"});
-  uint64_t rel = Ok("fund.release", kAdmin, Release{"2022-05-11", "fund.relief", "fund.general", "purpose met", Yuan(700), {}});
+  Refused("fund.release", kAdmin,
+          Release{"2022-05-11", "fund.relief", "fund.general", "done", Yuan(800), {}},
+          Code::kFailedPrecondition,
+          {"fund fund.relief", "700.00 yuan available", "needs 800.00 yuan"});
+  uint64_t rel =
+      Ok("fund.release", kAdmin,
+         Release{"2022-05-11", "fund.relief", "fund.general", "purpose met", Yuan(700), {}});
   EXPECT_EQ(PostingsAt(rel), (std::vector<Posting>{{"3102", "fund.relief", Yuan(700)},
                                                    {"1002", "fund.relief", -Yuan(700)},
                                                    {"1002", "fund.general", Yuan(700)},
@@ -1061,9 +1179,11 @@ TEST_F(BooksRulesTest, ReleaseMovesAvailableMoneyFromRestrictedToUnrestricted) {
   EXPECT_EQ(Bal("1002", "fund.general"), Yuan(700));
   // Only restricted -> unrestricted.
   Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.la", Yuan(100)));
-  Refused("fund.release", kAdmin, Release{"2022-05-12", "fund.general", "fund.relief", "x", Yuan(10), {}},
+  Refused("fund.release", kAdmin,
+          Release{"2022-05-12", "fund.general", "fund.relief", "x", Yuan(10), {}},
           Code::kFailedPrecondition, {"restricted fund to an unrestricted one"});
-  Refused("fund.release", kAdmin, Release{"2022-05-12", "fund.la", "fund.relief", "x", Yuan(10), {}},
+  Refused("fund.release", kAdmin,
+          Release{"2022-05-12", "fund.la", "fund.relief", "x", Yuan(10), {}},
           Code::kFailedPrecondition, {"restricted fund to an unrestricted one"});
   Refused("fund.release", kAdmin, Release{"2022-05-12", "fund.la", "fund.nope", "x", Yuan(10), {}},
           Code::kInvalidArgument, {"fund.nope", "must be open"});
@@ -1087,7 +1207,8 @@ TEST_F(BooksRulesTest, StateSurvivesReopenAndRebuildsFromLeaves) {
   std::unique_ptr<Books> rebuilt = RebuildFromLeaves(*h_.ledger());
   EXPECT_EQ(rebuilt->Snapshot(), before);
   // The reopened books still know who made the request.
-  Refused("payment.approve", kClerk, Decide("2022-05-11", r), Code::kPermissionDenied, {"clerk.wang"});
+  Refused("payment.approve", kClerk, Decide("2022-05-11", r), Code::kPermissionDenied,
+          {"clerk.wang"});
   Ok("payment.approve", kApprover, Decide("2022-05-11", r));
 }
 
@@ -1114,16 +1235,20 @@ class LeafBooks {
       absl::StatusOr<std::vector<Posting>> p = ExpectedPostings(e, books_);
       if (p.ok()) postings = *p;
     }
-    std::visit([&](auto& b) {
-      if constexpr (requires { b.postings; }) b.postings = postings.value_or(std::vector<Posting>{});
-    }, e.body);
+    std::visit(
+        [&](auto& b) {
+          if constexpr (requires { b.postings; })
+            b.postings = postings.value_or(std::vector<Posting>{});
+        },
+        e.body);
     const std::string body_json = CanonicalBody(e);
     absl::StatusOr<Entry> parsed = ParseEntry(kind, std::string_view(body_json));
     if (!parsed.ok()) return parsed.status();
     const uint64_t index = leaves_.size();
     absl::Status s = books_.Apply(*parsed, index, time_ms);
     if (s.ok()) {
-      leaves_.push_back(ledger::EncodeLeaf(ledger::LeafHeader{index, StrCat("k", index), kind, {}, time_ms}, body_json));
+      leaves_.push_back(ledger::EncodeLeaf(
+          ledger::LeafHeader{index, StrCat("k", index), kind, {}, time_ms}, body_json));
     }
     return s;
   }
@@ -1167,16 +1292,20 @@ TEST(BooksDirectTest, PostingsThatDoNotBalanceOrDifferAreRefused) {
   for (const std::vector<Posting>& wrong :
        {std::vector<Posting>{{"1002", "fund.a", Yuan(10)}, {"4101", "fund.a", -Yuan(9)}},
         std::vector<Posting>{{"1002", "fund.a", Yuan(10)}, {"4101", "fund.b", -Yuan(10)}},
-        std::vector<Posting>{{"4101", "fund.a", -Yuan(10)}, {"1002", "fund.a", Yuan(10)}},  // order matters
+        std::vector<Posting>{{"4101", "fund.a", -Yuan(10)},
+                             {"1002", "fund.a", Yuan(10)}},  // order matters
         std::vector<Posting>{{"1002", "fund.a", Yuan(10)}, {"4201", "fund.a", -Yuan(10)}},
         std::vector<Posting>{{"9999", "fund.a", Yuan(10)}, {"4101", "fund.a", -Yuan(10)}}}) {
-    ExpectStatus(lb.Apply("gift", kClerk, g, wrong), Code::kInvalidArgument, {"postings are not the ones"});
+    ExpectStatus(lb.Apply("gift", kClerk, g, wrong), Code::kInvalidArgument,
+                 {"postings are not the ones"});
     EXPECT_EQ(lb.books().Snapshot(), before);
   }
   // Books without a leaf reader cannot judge a reversal, and say so.
   Books bare(nullptr);
-  for (AccountOpen& a : StandardChart()) ASSERT_TRUE(bare.Apply(Entry{"account.open", kAdmin, a}, 1, kJune1Noon).ok());
-  Entry rev{"reversal", kClerk, Reversal{"2022-05-10", "x", 0, {{"1002", "fund.a", 1}, {"4101", "fund.a", -1}}}};
+  for (AccountOpen& a : StandardChart())
+    ASSERT_TRUE(bare.Apply(Entry{"account.open", kAdmin, a}, 1, kJune1Noon).ok());
+  Entry rev{"reversal", kClerk,
+            Reversal{"2022-05-10", "x", 0, {{"1002", "fund.a", 1}, {"4101", "fund.a", -1}}}};
   ExpectStatus(bare.Apply(rev, 20, kJune1Noon), Code::kInternal, {"no leaf reader"});
   EXPECT_TRUE(bare.reversed().empty());
 }
@@ -1189,8 +1318,8 @@ TEST(BooksDirectTest, ReversalNamesOnlyEarlierEntries) {
   const uint64_t gift = lb.size() - 1;
   const auto before = lb.books().Snapshot();
   const std::vector<Posting> mirror = {{"1002", "fund.a", -Yuan(10)}, {"4101", "fund.a", Yuan(10)}};
-  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", lb.size()), mirror), Code::kInvalidArgument,
-               {"can only name an earlier entry"});
+  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", lb.size()), mirror),
+               Code::kInvalidArgument, {"can only name an earlier entry"});
   ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", lb.size() + 9), mirror),
                Code::kInvalidArgument, {"can only name an earlier entry"});
   ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift - 1), mirror),
@@ -1198,7 +1327,8 @@ TEST(BooksDirectTest, ReversalNamesOnlyEarlierEntries) {
   EXPECT_EQ(lb.books().Snapshot(), before);
   ASSERT_TRUE(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift)).ok());
   EXPECT_EQ(lb.books().balances().at({"1002", "fund.a"}), 0);
-  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift), mirror), Code::kAlreadyExists,
+  ExpectStatus(lb.Apply("reversal", kClerk, Reverse("2022-05-10", gift), mirror),
+               Code::kAlreadyExists,
                {StrCat("entry ", gift, " was already reversed by entry ", gift + 1)});
 }
 
@@ -1213,11 +1343,13 @@ TEST(BooksDirectTest, DateOfIsChinaStandardTime) {
 }
 
 TEST(BooksDirectTest, CheckDateKnowsTheCalendar) {
-  for (const char* ok : {"2019-01-31", "2019-02-28", "2020-02-29", "2000-02-29", "2019-04-30", "2019-12-31"}) {
+  for (const char* ok :
+       {"2019-01-31", "2019-02-28", "2020-02-29", "2000-02-29", "2019-04-30", "2019-12-31"}) {
     EXPECT_TRUE(CheckDate("date", ok).ok()) << ok;
   }
-  for (const char* bad : {"2019-02-29", "1900-02-29", "2019-04-31", "2019-06-31", "2019-13-01", "2019-00-01",
-                          "2019-01-00", "2019/09/09", "19-09-09", "2019-09-09 ", "２０１９-09-09"}) {
+  for (const char* bad :
+       {"2019-02-29", "1900-02-29", "2019-04-31", "2019-06-31", "2019-13-01", "2019-00-01",
+        "2019-01-00", "2019/09/09", "19-09-09", "2019-09-09 ", "２０１９-09-09"}) {
     absl::Status s = CheckDate("date", bad);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(ToStd(s.message())), HasSubstr(StrCat("\"", bad, "\""))) << bad;

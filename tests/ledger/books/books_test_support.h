@@ -64,8 +64,7 @@ inline Gift MakeGift(std::string date, std::string channel, std::string fund, in
 }
 
 inline PaymentRequest MakeRequest(std::string date, std::string fund, int64_t amount,
-                                  std::string method = "bank",
-                                  std::string expires = "2022-12-31",
+                                  std::string method = "bank", std::string expires = "2022-12-31",
                                   std::optional<Grant> grant = std::nullopt) {
   PaymentRequest p;
   p.date = std::move(date);
@@ -173,8 +172,9 @@ class LedgerHarness {
     absl::Status s = clerk_->OpenStandardChart("admin");
     ASSERT_TRUE(s.ok()) << s;
     for (const auto& [id, restricted] : funds) {
-      auto r = Record("fund.open", "admin", FundOpen{id, StrCat("Fund ", id), "purpose", restricted},
-                      StrCat("fund/", id));
+      auto r =
+          Record("fund.open", "admin", FundOpen{id, StrCat("Fund ", id), "purpose", restricted},
+                 StrCat("fund/", id));
       ASSERT_TRUE(r.ok()) << r.status();
     }
   }

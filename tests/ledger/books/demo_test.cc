@@ -11,11 +11,11 @@
 #include "ledger/books/books_hook.h"
 #include "ledger/books/clerk.h"
 #include "ledger/books/personal.h"
-#include "ledger/ledger.h"
-#include "ledger/strings.h"
 #include "ledger/checkpoint.h"
+#include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/strings.h"
 #include "ledger/verify.h"
 
 namespace boai::books {
@@ -63,7 +63,8 @@ TEST_F(DemoTest, Reproduces2019Figures) {
   std::ostringstream log;
   absl::Status s = LoadDemo(*clerk_, *people_, log);
   ASSERT_TRUE(s.ok()) << s << "\n" << log.str();
-  EXPECT_NE(log.str().find("refused   payment.request PAY-2019-BASE-1-OVER"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("refused   payment.request PAY-2019-BASE-1-OVER"), std::string::npos)
+      << log.str();
 
   hook_->Read([](const Books& b) {
     auto bal = [&b](const char* account, const char* fund) {
@@ -158,8 +159,8 @@ TEST_F(DemoTest, ErasingAPersonKeepsEveryProofValid) {
   ASSERT_TRUE(proof.ok());
   auto note = ledger::ParseNote(ledger_->LatestCheckpoint());
   auto cp = ledger::ParseCheckpointBody(note->text);
-  EXPECT_TRUE(ledger::VerifyInclusion(ledger::LeafHash(*ledger_->LeafAt(gift)), gift, cp->size, *proof,
-                                      cp->root)
+  EXPECT_TRUE(ledger::VerifyInclusion(ledger::LeafHash(*ledger_->LeafAt(gift)), gift, cp->size,
+                                      *proof, cp->root)
                   .ok());
   Close();
   auto report = ledger::VerifyLedger(dir_.string(), {});

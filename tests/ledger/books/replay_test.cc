@@ -81,10 +81,10 @@ TEST_F(ReplayTest, DemoLedgerIsIntactAndStateMatches) {
 TEST_F(ReplayTest, ForgedOverspendIsCaughtAtItsIndex) {
   // 1,000,000 yuan out of the training base holding 70,000: chained and signed, but
   // the fund cannot pay it.
-  nlohmann::json body = {{"by", "clerk.wang"},   {"date", "2019-08-01"},
-                         {"fund", "fund.first-aid-base-1"}, {"purpose", "equipment"},
-                         {"payee", "supplier-x"}, {"expires", "2019-12-31"},
-                         {"method", "bank"},      {"amount", 100000000}};
+  nlohmann::json body = {
+      {"by", "clerk.wang"},     {"date", "2019-08-01"},  {"fund", "fund.first-aid-base-1"},
+      {"purpose", "equipment"}, {"payee", "supplier-x"}, {"expires", "2019-12-31"},
+      {"method", "bank"},       {"amount", 100000000}};
   uint64_t index = Forge("payment.request", body, "FORGED-1");
   ledger::VerifyReport report = VerifyWithBooks();
   ASSERT_FALSE(report.ok());
@@ -97,27 +97,39 @@ TEST_F(ReplayTest, ForgedOverspendIsCaughtAtItsIndex) {
 }
 
 TEST_F(ReplayTest, ForgedSelfApprovalIsCaught) {
-  nlohmann::json req = {{"by", "clerk.wang"}, {"date", "2019-08-01"}, {"fund", "fund.first-aid-base-2"},
-                        {"purpose", "mannequins"}, {"payee", "supplier-y"}, {"expires", "2019-12-31"},
-                        {"method", "bank"}, {"amount", 100000}};
+  nlohmann::json req = {
+      {"by", "clerk.wang"},      {"date", "2019-08-01"},  {"fund", "fund.first-aid-base-2"},
+      {"purpose", "mannequins"}, {"payee", "supplier-y"}, {"expires", "2019-12-31"},
+      {"method", "bank"},        {"amount", 100000}};
   uint64_t request = Forge("payment.request", req, "FORGED-REQ");
-  nlohmann::json approve = {{"by", "clerk.wang"}, {"date", "2019-08-02"}, {"request", request},
-                            {"postings", {{{"account", "5101"}, {"amount", 100000}, {"fund", "fund.first-aid-base-2"}},
-                                          {{"account", "1002"}, {"amount", -100000}, {"fund", "fund.first-aid-base-2"}}}}};
+  nlohmann::json approve = {
+      {"by", "clerk.wang"},
+      {"date", "2019-08-02"},
+      {"request", request},
+      {"postings",
+       {{{"account", "5101"}, {"amount", 100000}, {"fund", "fund.first-aid-base-2"}},
+        {{"account", "1002"}, {"amount", -100000}, {"fund", "fund.first-aid-base-2"}}}}};
   uint64_t index = Forge("payment.approve", approve, "FORGED-APPROVE");
   ledger::VerifyReport report = VerifyWithBooks();
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.finding->index, index);
-  EXPECT_NE(report.finding->detail.find("cannot approve"), std::string::npos) << report.finding->detail;
+  EXPECT_NE(report.finding->detail.find("cannot approve"), std::string::npos)
+      << report.finding->detail;
 }
 
 TEST_F(ReplayTest, UnbalancedPostingsAreCaught) {
-  nlohmann::json gift = {{"by", "clerk.wang"}, {"date", "2019-08-01"}, {"channel", "cash"},
-                         {"income", "donation"}, {"fund", "fund.unrestricted"}, {"amount", 10000},
-                         {"donor", {{"display", "爱心人士"}, {"commitment", std::string(64, 'a')}}},
-                         {"no_receipt", "anonymous"},
-                         {"postings", {{{"account", "1001"}, {"amount", 20000}, {"fund", "fund.unrestricted"}},
-                                       {{"account", "4101"}, {"amount", -10000}, {"fund", "fund.unrestricted"}}}}};
+  nlohmann::json gift = {
+      {"by", "clerk.wang"},
+      {"date", "2019-08-01"},
+      {"channel", "cash"},
+      {"income", "donation"},
+      {"fund", "fund.unrestricted"},
+      {"amount", 10000},
+      {"donor", {{"display", "爱心人士"}, {"commitment", std::string(64, 'a')}}},
+      {"no_receipt", "anonymous"},
+      {"postings",
+       {{{"account", "1001"}, {"amount", 20000}, {"fund", "fund.unrestricted"}},
+        {{"account", "4101"}, {"amount", -10000}, {"fund", "fund.unrestricted"}}}}};
   uint64_t index = Forge("gift", gift, "FORGED-GIFT");
   ledger::VerifyReport report = VerifyWithBooks();
   ASSERT_FALSE(report.ok());
@@ -155,7 +167,7 @@ TEST_F(ReplayTest, EditedDerivedBalanceIsCaught) {
   }
   std::optional<std::string> diff;
   ledger::VerifyReport report = VerifyWithBooks(&diff);
-  ASSERT_TRUE(report.ok());  // the entries are fine...
+  ASSERT_TRUE(report.ok());       // the entries are fine...
   ASSERT_TRUE(diff.has_value());  // ...the derived state is not
   EXPECT_NE(diff->find("balance/1002/fund.first-aid-base-1"), std::string::npos) << *diff;
 }
