@@ -1,5 +1,6 @@
 #include "ledger/storage.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "ledger/strings.h"
@@ -10,7 +11,8 @@ namespace boai::ledger {
 
 std::string_view CfName(Cf cf) {
   static constexpr std::string_view kNames[kCfCount] = {
-      "default", "entries", "tree", "checkpoints", "index", "state", "personal", "keys"};
+      "default", "entries", "tree",     "checkpoints", "index",
+      "state",   "personal", "keys", "cosignatures"};
   return kNames[static_cast<int>(cf)];
 }
 
@@ -53,7 +55,9 @@ absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(const std::string& path,
   }
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  // A writable open adds column families that newer code introduced (e.g.
+  // `cosignatures`) to an older database; a read-only open cannot, and skips them.
+  db_options.create_missing_column_families = options.create_if_missing || !options.read_only;
   db_options.db_write_buffer_size = options.write_buffer_bytes;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
@@ -90,10 +94,29 @@ absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(const std::string& path,
   st->path_ = path;
   st->read_only_ = options.read_only;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      options.read_only
-          ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &st->handles_, &raw)
-          : rocksdb::DB::Open(db_options, path, descriptors, &st->handles_, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // Open only the column families the database has; the others get no handle.
+    std::vector<std::string> existing;
+    s = rocksdb::DB::ListColumnFamilies(db_options, path, &existing);
+    if (!s.ok()) return FromRocks(s, StrCat("listing the column families of ", path));
+    std::vector<rocksdb::ColumnFamilyDescriptor> present;
+    std::vector<int> slot;
+    for (int i = 0; i < kCfCount; ++i) {
+      if (std::find(existing.begin(), existing.end(), descriptors[i].name) != existing.end()) {
+        present.push_back(descriptors[i]);
+        slot.push_back(i);
+      }
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> opened;
+    s = rocksdb::DB::OpenForReadOnly(db_options, path, present, &opened, &raw);
+    if (s.ok()) {
+      st->handles_.assign(kCfCount, nullptr);
+      for (size_t j = 0; j < opened.size(); ++j) st->handles_[slot[j]] = opened[j];
+    }
+  } else {
+    s = rocksdb::DB::Open(db_options, path, descriptors, &st->handles_, &raw);
+  }
   if (!s.ok()) return FromRocks(s, StrCat("opening the ledger database at ", path));
   st->db_.reset(raw);
   return st;
@@ -106,11 +129,14 @@ Storage::~Storage() {
     rocksdb::FlushOptions fo;
     db_->Flush(fo, handles_);
   }
-  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
   if (db_ != nullptr) db_->Close();
 }
 
 absl::StatusOr<std::optional<std::string>> Storage::Get(Cf c, std::string_view key) const {
+  if (cf(c) == nullptr) return std::nullopt;  // read-only, column family not there yet
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(c), key, &value);
   if (s.IsNotFound()) return std::nullopt;
@@ -130,10 +156,12 @@ absl::Status Storage::Write(rocksdb::WriteBatch* batch, bool sync) {
 std::unique_ptr<rocksdb::Iterator> Storage::NewScanIterator(Cf c) const {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // RocksDB's automatic readahead grows on sequential reads
+  if (cf(c) == nullptr) return std::unique_ptr<rocksdb::Iterator>(rocksdb::NewEmptyIterator());
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, cf(c)));
 }
 
 std::unique_ptr<rocksdb::Iterator> Storage::NewIterator(Cf c) const {
+  if (cf(c) == nullptr) return std::unique_ptr<rocksdb::Iterator>(rocksdb::NewEmptyIterator());
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf(c)));
 }
 

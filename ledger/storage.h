@@ -12,6 +12,7 @@
 //   state        derived state of the accounting layer (rebuildable from entries)
 //   personal     encrypted personal data, off the chain
 //   keys         per-person data keys; deleting one erases that person's data
+//   cosignatures u64be(tree size) || cosigner name     one signature line (ledger/cosignature.h)
 #ifndef BOAI_LEDGER_STORAGE_H_
 #define BOAI_LEDGER_STORAGE_H_
 
@@ -39,8 +40,9 @@ enum class Cf : int {
   kState,
   kPersonal,
   kKeys,
+  kCosignatures,  // auditors' C2SP tlog-cosignatures of checkpoints (cosignature.h)
 };
-inline constexpr int kCfCount = 8;
+inline constexpr int kCfCount = 9;
 
 std::string_view CfName(Cf cf);
 
@@ -81,6 +83,9 @@ class Storage {
   ~Storage();
 
   rocksdb::DB* db() const { return db_.get(); }
+  // Never null for a writable open (missing column families are created). A
+  // read-only open of a database made before a column family existed has no
+  // handle for it (nullptr): Get() finds nothing there and iterators are empty.
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
   const std::string& path() const { return path_; }
   bool read_only() const { return read_only_; }
