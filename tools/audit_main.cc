@@ -6,6 +6,7 @@
 //   boai-audit prove       --data DIR --index N
 //   boai-audit consistency --data DIR --from M [--to N]
 //   boai-audit leaf        --data DIR --index N
+//   boai-audit check-statement FILE --data DIR
 //
 // Exit status: 0 intact / done, 1 anything wrong with the data, 2 usage errors.
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "CLI/CLI.hpp"
 #include "ledger/books/replay.h"
 #include "ledger/checkpoint.h"
+#include "ledger/disclose/check.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -313,6 +315,30 @@ int Leaf(const std::string& dir, uint64_t index) {
   return kExitOk;
 }
 
+// A published statement.json against the ledger (ledger/disclose/check.h).
+int CheckStatementFile(const std::string& dir, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return Error(text.status());
+  nlohmann::json statement = nlohmann::json::parse(*text, nullptr, false);
+  if (statement.is_discarded()) {
+    return Error(absl::InvalidArgumentError(StrCat(path, " is not JSON")));
+  }
+  absl::StatusOr<std::unique_ptr<ledger::Ledger>> log = OpenReadOnly(dir);
+  if (!log.ok()) return Error(log.status());
+  absl::StatusOr<disclose::CheckReport> r = disclose::CheckStatement(statement, **log);
+  if (!r.ok()) return Error(r.status());
+  if (!r->ok()) {
+    std::cout << "MISMATCH " << path << ": " << r->problem << "\n";
+    return kExitBad;
+  }
+  std::cout << "statement   " << path << "\n"
+            << "checkpoint  size " << r->tree_size << ", signed by the log key, root matches\n"
+            << "entries     " << r->entries
+            << " leaves byte-identical to the ledger, inclusion proofs verified\n"
+            << "figures     every total equals the sum over the listed leaves\nOK\n";
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"boai-audit: verify a Boai ledger offline, trusting nothing but the data"};
   app.require_subcommand(1);
@@ -364,6 +390,12 @@ int Main(int argc, char** argv) {
   add_data(leaf);
   leaf->add_option("--index", index, "entry index")->required();
 
+  CLI::App* check_statement = app.add_subcommand(
+      "check-statement", "check a published statement.json against the ledger");
+  add_data(check_statement);
+  std::string statement_path;
+  check_statement->add_option("FILE", statement_path, "the statement.json")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -376,6 +408,7 @@ int Main(int argc, char** argv) {
   if (*prove) return Prove(dir, index);
   if (*consistency) return Consistency(dir, from, to);
   if (*leaf) return Leaf(dir, index);
+  if (*check_statement) return CheckStatementFile(dir, statement_path);
   return kExitUsage;
 }
 

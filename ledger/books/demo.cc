@@ -294,6 +294,29 @@ std::vector<DemoOp> DemoDataset() {
   return b.ops;
 }
 
+std::vector<DemoOp> DemoIndicators() {
+  struct I {
+    const char* id;
+    const char* name;
+    const char* unit;
+    int64_t value;
+  };
+  std::vector<DemoOp> ops;
+  for (const I& i : std::initializer_list<I>{
+           {"first-aid.certified", "应急救护取证培训 First-aid certified", "人 persons", 1379},
+           {"first-aid.trained", "应急救护普及培训 First-aid awareness trained", "人次 person-times",
+            35000},
+           {"stem-cell.registrations", "造血干细胞入库登记 Stem-cell donor registrations",
+            "人 persons", 123},
+           {"organ-donation.volunteers", "遗体器官捐献志愿登记 Organ-donation volunteers (about 30)",
+            "人 persons", 30},
+           {"volunteers", "红十字志愿者 Red Cross volunteers", "人 persons", 1800}}) {
+    ops.push_back(DemoOp{"indicator", kClerk, Indicator{"2019-12-31", i.id, i.name, i.unit, i.value},
+                         StrCat("INDICATOR-2019-", i.id), std::nullopt, "", false});
+  }
+  return ops;
+}
+
 std::vector<std::string> DemoPersonalValues() {
   std::vector<std::string> out;
   for (const DemoOp& op : DemoDataset()) {
@@ -309,7 +332,9 @@ std::vector<std::string> DemoPersonalValues() {
 absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& log) {
   absl::Status chart = clerk.OpenStandardChart(kAdmin);
   if (!chart.ok()) return chart;
-  for (DemoOp& op : DemoDataset()) {
+  std::vector<DemoOp> ops = DemoDataset();
+  for (DemoOp& op : DemoIndicators()) ops.push_back(std::move(op));
+  for (DemoOp& op : ops) {
     if (op.person.has_value()) {
       absl::StatusOr<Person> p = people.Register(*op.person);
       if (!p.ok()) return p.status();

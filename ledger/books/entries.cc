@@ -367,6 +367,11 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     e.body = v;
   } else if (kind == "fund.release") {
     e.body = Release{date(), id("from"), id("to"), r.Str("reason"), amount("amount"), postings()};
+  } else if (kind == "indicator") {
+    Indicator in{date(), id("id"), r.Str("name"), r.Str("unit"), r.Int("value")};
+    if (in.name.empty()) r.Bad("name", "must say what is counted");
+    if (in.value < 0) r.Bad("value", StrCat("must be a count >= 0, got ", in.value));
+    e.body = in;
   } else {
     return absl::InvalidArgumentError(StrCat("unknown entry kind \"", kind, "\""));
   }
@@ -487,6 +492,12 @@ nlohmann::json ToJson(const Entry& e) {
                     {"reason", b.reason},
                     {"amount", b.amount},
                     {"postings", PostingsJson(b.postings)}});
+        } else if constexpr (std::is_same_v<T, Indicator>) {
+          j.update({{"date", b.date},
+                    {"id", b.id},
+                    {"name", b.name},
+                    {"unit", b.unit},
+                    {"value", b.value}});
         }
       },
       e.body);

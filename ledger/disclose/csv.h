@@ -1,0 +1,46 @@
+// CSV files of a statement's tables: UTF-8 with a byte-order mark (so spreadsheet
+// programs read Chinese text as UTF-8), RFC 4180 quoting, CRLF line ends, one
+// header row of the statement's JSON field names.
+//
+//   file   = BOM header *(CRLF row) CRLF
+//   field  = plain / DQUOTE *(any char, DQUOTE doubled) DQUOTE
+// A field is quoted when it holds a comma, a double quote, CR or LF. JSON null is
+// an empty field, true/false are "true"/"false", integers are decimal.
+#ifndef BOAI_LEDGER_DISCLOSE_CSV_H_
+#define BOAI_LEDGER_DISCLOSE_CSV_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace boai::disclose {
+
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// One table of a statement: the file `name`.csv holds the array at JSON pointer
+// `path`, one row per element, one column per field.
+struct CsvTable {
+  std::string name;
+  std::string path;  // e.g. "/income/by_fund"
+  std::vector<std::string> columns;
+};
+
+// The tables boai-disclose writes, in order.
+const std::vector<CsvTable>& StatementTables();
+
+// A JSON value as one CSV cell's text (before quoting).
+std::string CsvText(const nlohmann::json& v);
+
+// The CSV file (BOM included) of `rows`, an array of objects, with `columns`.
+std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns);
+
+// Parses RFC 4180 text (a leading BOM is skipped; CRLF or LF line ends) into rows
+// of fields. InvalidArgument names the line of an unterminated quoted field.
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(std::string_view text);
+
+}  // namespace boai::disclose
+
+#endif  // BOAI_LEDGER_DISCLOSE_CSV_H_
