@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The disclosure page (tools/disclose/site/) in headless Chromium, against the
+# real output of boai-disclose on the demo data: a correct statement must show
+# data-state="verified" on #verify-status; three tampered copies must show
+# data-state="failed" with the reason on the page.
+#
+#   site_test.sh setup BOAI BOAI_DISCLOSE DIR   # demo ledger + 2019 statement in DIR/out
+#   site_test.sh CASE DIR                       # CASE: verified, changed_amount,
+#                                               #       changed_leaf, bad_signature
+#
+# Needs bash, coreutils and perl (JSON::PP, MIME::Base64: core modules). Exit 0
+# pass, 1 fail, 77 skipped (no chromium: `apt-get install chromium`, which
+# .ci/deps installs). BOAI_CHROMIUM overrides the browser path.
+set -euo pipefail
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+find_chromium() {
+  local c
+  for c in "${BOAI_CHROMIUM:-}" chromium chromium-browser google-chrome; do
+    [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
+  done
+  return 1
+}
+
+# setup: the demo ledger and its 2019 statement, written once for every case.
+if [ "${1:-}" = setup ]; then
+  [ $# -eq 4 ] || die "usage: $0 setup BOAI BOAI_DISCLOSE DIR"
+  boai=$2 disclose=$3 dir=$4
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  "$boai" demo --data "$dir/data" --quiet || die "boai demo failed"
+  "$disclose" --data "$dir/data" --period 2019 --out "$dir/out" || die "boai-disclose failed"
+  for f in index.html statement.json statement.js; do
+    [ -s "$dir/out/$f" ] || die "boai-disclose wrote no $f in $dir/out"
+  done
+  echo "statement written to $dir/out"
+  exit 0
+fi
+
+[ $# -eq 2 ] || die "usage: $0 CASE DIR"
+case_name=$1 dir=$2
+[ -s "$dir/out/statement.json" ] || die "no statement in $dir/out: the setup test did not run or failed"
+chromium=$(find_chromium) || { echo "SKIP: chromium is not installed (apt-get install chromium)"; exit 77; }
+
+work=$(mktemp -d "$dir/$case_name.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# statement.js is exactly "window.BOAI_STATEMENT = " + statement.json without its
+# final newline + ";\n" (docs/disclosure.md).
+write_js() {
+  perl -0777 -ne 's/\n\z//; print "window.BOAI_STATEMENT = $_;\n"' "$1/statement.json" > "$1/statement.js"
+}
+
+# A copy of the output in which perl code ($s is the decoded statement) changed
+# something; prints what the expected reasons need (see each case).
+tamper() {
+  local name=$1 code=$2
+  cp -r "$dir/out" "$work/$name"
+  perl -MJSON::PP -MMIME::Base64 -e '
+    my ($file, $code) = @ARGV;
+    local $/; open my $in, "<:raw", $file or die "$file: $!"; my $text = <$in>; close $in;
+    my $json = JSON::PP->new->utf8->canonical;
+    our $s = $json->decode($text);
+    our $note = "";
+    eval $code; die $@ if $@;
+    open my $out, ">:raw", $file or die "$file: $!"; print $out $json->encode($s), "\n"; close $out;
+    print $note;
+  ' "$work/$name/statement.json" "$code"
+  write_js "$work/$name"
+}
+
+# Opens DIR/index.html (with a query) headless; prints the dumped DOM.
+render() {
+  local page=$1 query=$2 profile
+  profile=$(mktemp -d "$work/profile.XXXXXX")
+  HOME="$profile" XDG_CONFIG_HOME="$profile" XDG_CACHE_HOME="$profile" \
+    timeout 180 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+      --user-data-dir="$profile" --virtual-time-budget=15000 \
+      --dump-dom "file://$page/index.html$query" 2>"$work/chromium.log" ||
+    { cat "$work/chromium.log" >&2; die "chromium failed on $page/index.html$query"; }
+}
+
+# Checks the badge of a page: its data-state and that its text contains $3.
+expect() {
+  local page=$1 query=$2 want_state=$3 want_text=$4 dom tag state text
+  dom=$(render "$page" "$query")
+  tag=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /(<[^>]*\bid="verify-status"[^>]*>)/')
+  [ -n "$tag" ] || die "$case_name$query: no element with id verify-status in the page"
+  state=$(printf '%s' "$tag" | perl -ne 'print $1 if /\bdata-state="([^"]*)"/')
+  text=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /id="verify-status"[^>]*>(.*?)<\/p>/s' | perl -pe 's/<[^>]*>//g; s/&amp;/&/g; s/&lt;/</g; s/&gt;/>/g; s/&nbsp;/ /g')
+  echo "$case_name$query: data-state=\"$state\": $text"
+  [ "$state" = "$want_state" ] || die "$case_name$query: data-state is \"$state\", expected \"$want_state\" (badge: $text)"
+  case "$text" in
+    *"$want_text"*) ;;
+    *) die "$case_name$query: the badge does not say \"$want_text\"; it says: $text" ;;
+  esac
+  # The failure must also be listed under Integrity, where a reader looks for it.
+  if [ "$want_state" = failed ]; then
+    printf '%s' "$dom" | grep -qF -- "$want_text" || die "$case_name$query: \"$want_text\" is not in the page"
+  fi
+}
+
+# yuan with two decimals and thousands separators, from integer fen.
+yuan_pl='sub yuan { my $v = shift; my $neg = $v < 0; $v = -$v if $neg; my $w = int($v / 100); 1 while $w =~ s/^(\d+)(\d{3})/$1,$2/; return ($neg ? "-" : "") . $w . "." . sprintf("%02d", $v % 100); }'
+
+case "$case_name" in
+  verified)
+    expect "$dir/out" "" verified "已核验"
+    expect "$dir/out" "?lang=en" verified "Verified"
+    ;;
+  changed_amount)
+    # The donations of the first fund in "income by fund" raised by 1 yuan.
+    info=$(tamper amount "$yuan_pl"'
+      my $row = $s->{income}{by_fund}[0] or die "the statement has no income by fund";
+      my $was = $row->{donations};
+      $row->{donations} = $was + 100;
+      $note = join("\t", $row->{fund}, yuan($was + 100), yuan($was));')
+    IFS=$'\t' read -r fund says sums <<<"$info"
+    expect "$work/amount" "?lang=en" failed "Income by fund $fund, donations: statement says ¥$says, leaves sum to ¥$sums"
+    expect "$work/amount" "" failed "按基金收入 $fund · 捐赠：公示写的是 ¥$says，按条目合计为 ¥$sums"
+    ;;
+  changed_leaf)
+    # One digit of the amount in the first listed gift leaf; leaf_hash and the
+    # proof are left as they were.
+    index=$(tamper leaf '
+      for my $e (@{$s->{integrity}{entries}}) {
+        next unless $e->{leaf} =~ /"kind":"gift"/;
+        $e->{leaf} =~ s/("amount":\d*)(\d)/$1 . (($2 + 1) % 10)/e or die "no amount in entry $e->{index}";
+        $note = $e->{index};
+        last;
+      }
+      $note ne "" or die "no gift among the listed entries";')
+    expect "$work/leaf" "?lang=en" failed "entry $index: leaf hash mismatch"
+    expect "$work/leaf" "" failed "条目 $index：叶哈希不符"
+    ;;
+  bad_signature)
+    # One bit of the Ed25519 signature (after the 4-byte key id) flipped.
+    tamper sig '
+      my $cp = $s->{integrity}{checkpoint};
+      $cp =~ s/^(\x{2014} \S+ )(\S+)$/$1 . encode_base64(flip(decode_base64($2)), "")/me or die "no signature line";
+      sub flip { my $b = shift; substr($b, 10, 1) = chr(ord(substr($b, 10, 1)) ^ 1); return $b; }
+      $s->{integrity}{checkpoint} = $cp;' >/dev/null
+    expect "$work/sig" "?lang=en" failed "checkpoint signature invalid"
+    expect "$work/sig" "" failed "检查点签名无效"
+    ;;
+  *) die "unknown case $case_name" ;;
+esac
+echo "PASS: $case_name"
