@@ -1,0 +1,500 @@
+// verify --target HOST:PORT: the offline checks against a running server. The
+// server is trusted for nothing but delivering bytes: every leaf is hashed here,
+// the chain, the tree root and the books are recomputed here from those hashes
+// and bytes, and what the server says (its checkpoints, proofs and balances) is
+// checked against them.
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "boai/v1/ledger.grpc.pb.h"
+#include "ledger/checkpoint.h"
+#include "ledger/leaf.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "ledger/strings.h"
+#include "nlohmann/json.hpp"
+#include "tools/audit/audit.h"
+
+namespace boai::audit {
+namespace {
+
+namespace v1 = ::boai::v1;
+using ledger::Hash;
+
+// How often the balances may move under us (a server taking writes) before the
+// comparison gives up.
+constexpr int kBalanceTries = 5;
+
+// A gRPC failure: the tool could not run (exit 2), not a finding.
+absl::Status RpcError(const std::string& what, const std::string& target, const grpc::Status& s) {
+  std::string hint;
+  switch (s.error_code()) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      hint = " (reading entries and balances needs an auditor's token: --token-file FILE)";
+      break;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      hint = StrCat(" (is boaid listening on ", target, "? with TLS, pass --tls or --tls-ca)");
+      break;
+    default:
+      break;
+  }
+  return absl::UnavailableError(
+      StrCat(what, " from ", target, " failed: ", s.error_message(), hint));
+}
+
+class OnlineVerifier {
+ public:
+  OnlineVerifier(const VerifyArgs& args, std::shared_ptr<grpc::Channel> channel, std::string token)
+      : args_(args), stub_(v1::Ledger::NewStub(channel)), token_(std::move(token)) {}
+
+  // A non-OK status: the check could not run. Findings go into outcome().report.
+  absl::Status Run() {
+    absl::Status s = RunChecks();
+    progress_.Clear();
+    return s;
+  }
+  Outcome& outcome() { return outcome_; }
+
+ private:
+  std::unique_ptr<grpc::ClientContext> Ctx(bool stream = false) const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
+    if (!stream) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return ctx;
+  }
+  bool Fail(std::optional<uint64_t> index, std::string check, std::string detail) {
+    if (!report().finding.has_value()) {
+      report().finding = ledger::Finding{index, std::move(check), std::move(detail)};
+    }
+    return false;
+  }
+  ledger::VerifyReport& report() { return outcome_.report; }
+
+  absl::Status RunChecks();
+  absl::StatusOr<v1::GetCheckpointResponse> GetCheckpoint(uint64_t size);
+  // Checks a signed checkpoint the server sent for `size` (0 = latest): the
+  // signature under the trusted key, the origin, the size. Sets *cp.
+  bool CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t size, ledger::Checkpoint* cp);
+  // Streams entries up to `end`, checking each. False on a finding.
+  absl::StatusOr<bool> StreamTo(uint64_t end);
+  bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh);
+  // The first difference between the server's balances and the replay's, or "".
+  std::string CompareBalances(const v1::GetBalancesResponse& b) const;
+  std::string CheckSaved(const std::string& path, uint64_t size);
+  absl::StatusOr<std::string> LeafFromServer(uint64_t index) const;
+
+  const VerifyArgs& args_;
+  std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::string token_;
+  Outcome outcome_;
+  std::optional<ledger::NoteVerifier> verifier_;
+  std::optional<books::Replay> replay_;
+  std::vector<Hash> hashes_;  // every leaf hash so far: reversals re-read earlier leaves
+  ledger::Frontier frontier_;
+  Hash last_hash_{};
+  uint64_t last_time_ms_ = 0;
+  ledger::LeafDecoder decoder_;
+  std::map<uint64_t, Hash> claimed_roots_;  // checkpoints the server signed, by size
+  Progress progress_{!args_.json, "streamed"};
+  uint64_t total_ = 0;
+};
+
+absl::StatusOr<v1::GetCheckpointResponse> OnlineVerifier::GetCheckpoint(uint64_t size) {
+  v1::GetCheckpointRequest req;
+  req.set_tree_size(size);
+  v1::GetCheckpointResponse resp;
+  grpc::Status s = stub_->GetCheckpoint(Ctx().get(), req, &resp);
+  if (!s.ok()) return RpcError("GetCheckpoint", args_.target, s);
+  return resp;
+}
+
+bool OnlineVerifier::CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t size,
+                                     ledger::Checkpoint* cp) {
+  std::string where = size == 0 ? "the latest checkpoint" : StrCat("the checkpoint at size ", size);
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(sc.note());
+  if (!note.ok()) return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", note.status().message()));
+  absl::Status sig = ledger::VerifyNote(*note, *verifier_);
+  if (!sig.ok()) return Fail(std::nullopt, "checkpoint-signature", StrCat(where, ": ", sig.message()));
+  absl::StatusOr<ledger::Checkpoint> body = ledger::ParseCheckpointBody(note->text);
+  if (!body.ok()) return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", body.status().message()));
+  if (!report().origin.empty() && body->origin != report().origin) {
+    return Fail(std::nullopt, "checkpoint",
+                StrCat(where, " has origin \"", body->origin, "\", expected \"", report().origin,
+                       "\""));
+  }
+  if (size != 0 && body->size != size) {
+    return Fail(std::nullopt, "checkpoint",
+                StrCat("asked for the checkpoint at size ", size, ", the server sent one for ",
+                       body->size));
+  }
+  *cp = *body;
+  ++report().checkpoints;
+  return true;
+}
+
+// The same checks, in the same words, as ledger/verify.cc's Verifier::CheckLeaf.
+bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh) {
+  absl::StatusOr<ledger::LeafView> leaf = decoder_.DecodeEnvelope(bytes);
+  if (!leaf.ok()) return Fail(i, "decode", std::string(ToStd(leaf.status().message())));
+  const ledger::LeafHeader& h = leaf->header;
+  if (h.index != i) {
+    return Fail(i, "index", StrCat("the leaf sent as index ", i, " says index ", h.index));
+  }
+  if (h.prev != last_hash_) {
+    return Fail(
+        i, "prev-link",
+        StrCat("prev is ", ledger::HashToHex(h.prev), " but the hash of entry ",
+               i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
+               ledger::HashToHex(last_hash_)));
+  }
+  if (h.time_ms < last_time_ms_) {
+    return Fail(i, "time",
+                StrCat("time_ms ", h.time_ms, " is before the previous entry's ", last_time_ms_));
+  }
+  absl::Status kind = ledger::ValidateKind(h.kind);
+  if (!kind.ok()) return Fail(i, "decode", std::string(ToStd(kind.message())));
+  if (i == 0) {
+    nlohmann::json body = nlohmann::json::parse(leaf->body, nullptr, false);
+    if (h.kind != "log.genesis" || body.is_discarded() || !body.is_object() ||
+        !body.contains("vkey") || !body.contains("origin") || body["vkey"] != report().vkey ||
+        body["origin"] != report().origin) {
+      return Fail(0, "genesis",
+                  StrCat("the genesis entry does not name origin ", report().origin, " and key ",
+                         report().vkey));
+    }
+  } else if (h.kind == "log.genesis") {
+    return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
+  }
+  if (replay_.has_value()) {
+    absl::Status s = replay_->OnLeaf(*leaf, bytes);
+    if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
+  }
+  last_hash_ = lh;
+  last_time_ms_ = h.time_ms;
+  report().bytes += bytes.size();
+  return true;
+}
+
+absl::StatusOr<bool> OnlineVerifier::StreamTo(uint64_t end) {
+  uint64_t next = frontier_.size();
+  if (end <= next) return true;
+  total_ = end;
+  v1::ListEntriesRequest req;
+  req.set_start(next);
+  req.set_count(end - next);
+  std::unique_ptr<grpc::ClientContext> ctx = Ctx(/*stream=*/true);
+  std::unique_ptr<grpc::ClientReader<v1::Entry>> reader = stub_->ListEntries(ctx.get(), req);
+  v1::Entry e;
+  bool ok = true;
+  while (ok && next < end && reader->Read(&e)) {
+    if (e.index() != next) {
+      ok = Fail(next, "missing-entry",
+                StrCat("the server sent entry ", e.index(), " where entry ", next, " belongs"));
+      break;
+    }
+    const std::string& bytes = e.leaf();
+    Hash lh = ledger::LeafHash(bytes);  // e.leaf_hash() is the server's word: not used
+    if (!CheckLeaf(next, bytes, lh)) {
+      ok = false;
+      break;
+    }
+    hashes_.push_back(lh);
+    frontier_.Append(lh, [](int, uint64_t, const Hash&) {});
+    ++next;
+    report().entries = next;
+    if (auto it = claimed_roots_.find(next); it != claimed_roots_.end()) {
+      if (frontier_.Root() != it->second) {
+        ok = Fail(next - 1, "checkpoint-root",
+                  StrCat("the server's checkpoint at tree size ", next, " has root ",
+                         ledger::HashToBase64(it->second), " but the leaves give ",
+                         ledger::HashToBase64(frontier_.Root())));
+      }
+    }
+    progress_.Update(next, total_);
+  }
+  if (!ok) {
+    ctx->TryCancel();
+    reader->Finish();
+    return false;
+  }
+  if (next < end) ctx->TryCancel();
+  grpc::Status s = reader->Finish();
+  if (next < end) {
+    if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) {
+      return RpcError("ListEntries", args_.target, s);
+    }
+    return Fail(next == 0 ? std::nullopt : std::optional<uint64_t>(next - 1), "truncated",
+                StrCat("the server signed tree size ", end, " but streamed only ", next,
+                       " entries"));
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> OnlineVerifier::LeafFromServer(uint64_t index) const {
+  if (index >= hashes_.size()) {
+    return absl::InvalidArgumentError(StrCat("entry ", index, " is not before this entry"));
+  }
+  v1::GetEntryRequest req;
+  req.set_index(index);
+  v1::Entry e;
+  grpc::Status s = stub_->GetEntry(Ctx().get(), req, &e);
+  if (!s.ok()) return RpcError(StrCat("GetEntry ", index), args_.target, s);
+  if (ledger::LeafHash(e.leaf()) != hashes_[index]) {
+    return absl::DataLossError(StrCat("the server sent different bytes for entry ", index,
+                                      " than it streamed before"));
+  }
+  return e.leaf();
+}
+
+std::string OnlineVerifier::CompareBalances(const v1::GetBalancesResponse& b) const {
+  const books::Books& books = replay_->books();
+  std::map<std::string, const v1::FundBalance*> server;
+  for (const v1::FundBalance& f : b.funds()) server[f.id()] = &f;
+  for (const auto& [id, f] : books.funds()) {
+    auto it = server.find(id);
+    if (it == server.end()) {
+      return StrCat("the server does not report fund ", id, ", which the entries open");
+    }
+    const v1::FundBalance& s = *it->second;
+    auto differ = [&](std::string_view what, int64_t theirs, int64_t ours) {
+      return StrCat("the server reports ", what, " of fund ", id, " as ", Yuan(theirs),
+                    " yuan but the entries give ", Yuan(ours), " yuan");
+    };
+    if (s.net() != f.net) return differ("the net assets", s.net(), f.net);
+    if (s.reserved() != f.reserved) return differ("the reservations", s.reserved(), f.reserved);
+    if (s.voidable() != f.voidable) return differ("the voidable matching", s.voidable(), f.voidable);
+    if (s.available() != f.Available()) return differ("the available money", s.available(), f.Available());
+    if (s.restricted() != f.def.restricted || s.name() != f.def.name) {
+      return StrCat("the server describes fund ", id, " differently from its fund.open entry");
+    }
+    server.erase(it);
+  }
+  if (!server.empty()) {
+    return StrCat("the server reports fund ", server.begin()->first, ", which no entry opens");
+  }
+  std::map<std::pair<std::string, std::string>, int64_t> ours;
+  for (const auto& [key, amount] : books.balances()) {
+    if (amount != 0) ours[key] = amount;
+  }
+  for (const v1::AccountBalance& a : b.balances()) {
+    auto it = ours.find({a.account(), a.fund()});
+    int64_t mine = it == ours.end() ? 0 : it->second;
+    if (mine != a.amount()) {
+      return StrCat("the server reports account ", a.account(), " of fund ", a.fund(), " at ",
+                    Yuan(a.amount()), " yuan but the entries give ", Yuan(mine), " yuan");
+    }
+    if (it != ours.end()) ours.erase(it);
+  }
+  if (!ours.empty()) {
+    const auto& [key, amount] = *ours.begin();
+    return StrCat("the server does not report account ", key.first, " of fund ", key.second,
+                  ", which the entries give ", Yuan(amount), " yuan");
+  }
+  return "";
+}
+
+std::string OnlineVerifier::CheckSaved(const std::string& path, uint64_t size) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return std::string(ToStd(text.status().message()));
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(*text);
+  if (!note.ok()) return StrCat(path, ": ", note.status().message());
+  absl::Status sig = ledger::VerifyNote(*note, *verifier_);
+  if (!sig.ok()) return StrCat(path, ": ", sig.message());
+  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
+  if (!cp.ok()) return StrCat(path, ": ", cp.status().message());
+  if (cp->origin != report().origin) {
+    return StrCat(path, " is for log \"", cp->origin, "\", this one is \"", report().origin, "\"");
+  }
+  if (cp->size > size) {
+    return StrCat(path, " is signed for ", cp->size, " entries but the server's log holds only ",
+                  size, ": entries were removed since that checkpoint");
+  }
+  if (cp->size == 0) return StrCat(path, " is for an empty tree; nothing to compare");
+  v1::GetConsistencyProofRequest req;
+  req.set_old_size(cp->size);
+  req.set_new_size(size);
+  v1::GetConsistencyProofResponse resp;
+  grpc::Status s = stub_->GetConsistencyProof(Ctx().get(), req, &resp);
+  if (!s.ok()) return std::string(ToStd(RpcError("GetConsistencyProof", args_.target, s).message()));
+  std::vector<Hash> proof;
+  for (const std::string& h : resp.hashes()) {
+    absl::StatusOr<Hash> hash = ledger::HashFromBytes(h);
+    if (!hash.ok()) return StrCat("the server's consistency proof: ", hash.status().message());
+    proof.push_back(*hash);
+  }
+  // Against the root computed here from the leaves, not any root the server sent.
+  absl::Status ok = ledger::VerifyConsistency(cp->size, size, cp->root, report().root, proof);
+  if (!ok.ok()) {
+    return StrCat("the log is not consistent with ", path, " (size ", cp->size,
+                  "): history before that size was rewritten (", ok.message(), ")");
+  }
+  return "";
+}
+
+absl::Status OnlineVerifier::RunChecks() {
+  outcome_.source = args_.target;
+  outcome_.online = true;
+  // 1. The key: pinned with --vkey, else the server's, trusted on first use.
+  absl::StatusOr<v1::GetCheckpointResponse> latest = GetCheckpoint(0);
+  if (!latest.ok()) return latest.status();
+  std::string key = args_.vkey.empty() ? latest->verifier_key() : args_.vkey;
+  report().vkey_from_database = args_.vkey.empty();
+  absl::StatusOr<ledger::NoteVerifier> v = ledger::NoteVerifier::FromVerifierKey(key);
+  if (!v.ok()) {
+    if (!args_.vkey.empty()) return v.status();
+    Fail(std::nullopt, "log-key", StrCat("the server's verifier key: ", v.status().message()));
+    return absl::OkStatus();
+  }
+  verifier_ = *std::move(v);
+  report().vkey = verifier_->VerifierKey();
+  if (args_.vkey.empty()) {
+    std::cerr << "boai-audit: warning: no --vkey given; trusting the key the server sent ("
+              << report().vkey << ") on first use. Pin the key the society published.\n";
+  } else if (latest->verifier_key() != report().vkey) {
+    Fail(std::nullopt, "log-key",
+         StrCat("the server names key ", latest->verifier_key(), ", not the trusted key ",
+                report().vkey));
+    return absl::OkStatus();
+  }
+  ledger::Checkpoint first;
+  if (!CheckCheckpoint(latest->checkpoint(), 0, &first)) return absl::OkStatus();
+  report().origin = first.origin;
+  claimed_roots_[first.size] = first.root;
+
+  // 2. The entries, then the balances at the same size. A server taking writes
+  // moves on meanwhile: stream on to its new size and compare again.
+  uint64_t size = first.size;
+  if (!args_.no_books) {
+    replay_.emplace([this](uint64_t index) { return LeafFromServer(index); });
+    outcome_.replay = &*replay_;
+    outcome_.state_compared = "the server's balances";
+  }
+  for (int attempt = 0;; ++attempt) {
+    v1::GetBalancesResponse balances;
+    if (replay_.has_value()) {
+      grpc::Status s = stub_->GetBalances(Ctx().get(), v1::GetBalancesRequest(), &balances);
+      if (!s.ok()) return RpcError("GetBalances", args_.target, s);
+      if (balances.tree_size() < size) {
+        Fail(std::nullopt, "balances",
+             StrCat("the server reports balances at tree size ", balances.tree_size(),
+                    ", below its own checkpoint at ", size));
+        return absl::OkStatus();
+      }
+      size = balances.tree_size();
+    }
+    absl::StatusOr<bool> streamed = StreamTo(size);
+    if (!streamed.ok()) return streamed.status();
+    if (!*streamed) return absl::OkStatus();
+    if (!replay_.has_value()) break;
+    std::string diff = CompareBalances(balances);
+    if (diff.empty()) break;
+    // Balances read while a batch is in flight can run ahead of tree_size.
+    if (attempt + 1 == kBalanceTries) {
+      Fail(std::nullopt, "balances", diff);
+      return absl::OkStatus();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (size == 0) {
+    Fail(std::nullopt, "empty", "the log holds no entries");
+    return absl::OkStatus();
+  }
+  report().root = frontier_.Root();
+
+  // 3. The checkpoint at the size reached, against the root computed here.
+  if (size != first.size) {
+    absl::StatusOr<v1::GetCheckpointResponse> at = GetCheckpoint(size);
+    if (!at.ok()) return at.status();
+    ledger::Checkpoint cp;
+    if (!CheckCheckpoint(at->checkpoint(), size, &cp)) return absl::OkStatus();
+    if (cp.root != report().root) {
+      Fail(size - 1, "checkpoint-root",
+           StrCat("the server's checkpoint at tree size ", size, " has root ",
+                  ledger::HashToBase64(cp.root), " but the leaves give ",
+                  ledger::HashToBase64(report().root)));
+      return absl::OkStatus();
+    }
+  }
+
+  // 4. Saved checkpoints: consistency proofs from the server, verified here.
+  for (const std::string& path : args_.checkpoints) {
+    std::string problem = CheckSaved(path, size);
+    outcome_.saved.push_back({path, problem});
+    if (!problem.empty()) Fail(std::nullopt, "saved-checkpoint", problem);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const VerifyArgs& a) {
+  if (!a.tls && a.tls_ca.empty() && a.tls_cert.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!a.tls_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadFile(a.tls_ca);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    return absl::InvalidArgumentError("a client certificate needs both --tls-cert and --tls-key");
+  }
+  if (!a.tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile(a.tls_cert);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadFile(a.tls_key);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+int VerifyOnline(const VerifyArgs& in) {
+  VerifyArgs args = in;
+  if (!args.vkey.empty()) {
+    absl::StatusOr<std::string> k = KeyArgument(args.vkey);
+    if (!k.ok()) return Error(k.status());
+    absl::StatusOr<ledger::NoteVerifier> v = ledger::NoteVerifier::FromVerifierKey(*k);
+    if (!v.ok()) return Error(v.status());
+    args.vkey = v->VerifierKey();
+  }
+  if (!args.cosigner_keys.empty()) {
+    std::cerr << "boai-audit: note: cosignatures are not served over gRPC; --cosigner-key is "
+                 "checked only with --data\n";
+  }
+  std::string token;
+  if (!args.token_file.empty()) {
+    absl::StatusOr<std::string> t = ReadFile(args.token_file);
+    if (!t.ok()) return Error(t.status());
+    token = std::string(StripWhitespace(*t));
+  } else {
+    return Error(absl::InvalidArgumentError(
+        "verify --target needs --token-file FILE with an auditor's (or any reader's) token: "
+        "listing the entries and the balances is not public"));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = Credentials(args);
+  if (!creds.ok()) return Error(creds.status());
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(256 << 20);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(args.target, *creds, channel_args);
+
+  auto start = std::chrono::steady_clock::now();
+  OnlineVerifier verifier(args, channel, token);
+  absl::Status s = verifier.Run();
+  if (!s.ok()) {
+    std::cerr << "boai-audit: " << ToStd(s.message()) << "\n";
+    return kExitUsage;  // the check could not run: nothing was found either way
+  }
+  Outcome& o = verifier.outcome();
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return PrintOutcome(o, args.json);
+}
+
+}  // namespace boai::audit
