@@ -1,7 +1,10 @@
 #include "services/auth.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -297,6 +300,121 @@ absl::StatusOr<std::string> UserStore::AddUser(const std::string& name, Role rol
     return s;
   }
   return token;
+}
+
+absl::StatusOr<std::vector<CertMapping>> ParseClientCerts(const std::string& toml_text,
+                                                          const std::string& source_name) {
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return absl::InvalidArgumentError(StrCat(source_name, ": not valid TOML at ", where.str(), ": ",
+                                             std::string(e.description())));
+  }
+  std::vector<CertMapping> out;
+  const toml::node* certs = doc.get("client_cert");
+  if (certs == nullptr) return out;
+  const toml::array* arr = certs->as_array();
+  if (arr == nullptr) {
+    return absl::InvalidArgumentError(
+        StrCat(source_name, ": \"client_cert\" must be an array of tables ([[client_cert]])"));
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::table* t = (*arr)[i].as_table();
+    std::string where = StrCat(source_name, ": [[client_cert]] number ", i + 1);
+    if (t == nullptr) return absl::InvalidArgumentError(StrCat(where, " is not a table"));
+    for (const auto& [k, v] : *t) {
+      std::string key(k.str());
+      if (key != "subject_cn" && key != "sha256" && key != "user" && key != "role") {
+        return absl::InvalidArgumentError(StrCat(where, ": unknown key \"", key,
+                                                 "\" (known: subject_cn, sha256, user, role)"));
+      }
+      if (!v.is_string()) {
+        return absl::InvalidArgumentError(StrCat(where, ": ", key, " must be a string"));
+      }
+    }
+    auto str = [t](const char* key) {
+      const toml::node* n = t->get(key);
+      return n == nullptr ? std::string() : n->value_or(std::string());
+    };
+    CertMapping m;
+    m.subject_cn = str("subject_cn");
+    m.user = str("user");
+    for (char c : str("sha256")) {
+      if (c == ':') continue;
+      m.sha256 += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (m.subject_cn.empty() == m.sha256.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": give exactly one of subject_cn and sha256"));
+    }
+    if (!m.sha256.empty() && !IsHex64(m.sha256)) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": sha256 must be the certificate's SHA-256 fingerprint, 64 hex digits "
+                        "(colons allowed), e.g. from `openssl x509 -noout -fingerprint -sha256`"));
+    }
+    if (absl::Status s = books::CheckId("user", m.user); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat(where, ": ", ToStd(s.message())));
+    }
+    std::optional<Role> r = ParseRole(str("role"));
+    if (!r.has_value()) {
+      return absl::InvalidArgumentError(StrCat(where, " (", m.user, "): role \"", str("role"),
+                                               "\" is not one of public, auditor, clerk, "
+                                               "approver, admin"));
+    }
+    m.role = *r;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+absl::Status CertificateIdentity(std::string_view pem, std::string* sha256, std::string* cn) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return absl::ResourceExhaustedError("BIO_new_mem_buf failed");
+  X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (x == nullptr) return absl::InvalidArgumentError("the client certificate is not PEM X.509");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  bool ok = X509_digest(x, EVP_sha256(), md, &len) == 1;
+  cn->clear();
+  X509_NAME* name = X509_get_subject_name(x);
+  int at = name == nullptr ? -1 : X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at >= 0) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+    unsigned char* utf8 = nullptr;
+    int n = ASN1_STRING_to_UTF8(&utf8, data);
+    if (n >= 0) cn->assign(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+    OPENSSL_free(utf8);
+  }
+  X509_free(x);
+  if (!ok) return absl::InternalError("cannot hash the client certificate");
+  *sha256 = HexEncode(std::string_view(reinterpret_cast<char*>(md), len));
+  return absl::OkStatus();
+}
+
+void UserStore::SetCertMappings(std::vector<CertMapping> mappings) {
+  std::unique_lock lock(mu_);
+  certs_ = std::move(mappings);
+}
+
+std::optional<User> UserStore::AuthenticateCertificate(std::string_view pem) const {
+  {
+    std::shared_lock lock(mu_);
+    if (certs_.empty()) return std::nullopt;
+  }
+  std::string sha256, cn;
+  if (!CertificateIdentity(pem, &sha256, &cn).ok()) return std::nullopt;
+  std::shared_lock lock(mu_);
+  const CertMapping* by_cn = nullptr;
+  for (const CertMapping& m : certs_) {
+    if (!m.sha256.empty() && m.sha256 == sha256) return User{m.user, m.role};
+    if (by_cn == nullptr && !m.subject_cn.empty() && m.subject_cn == cn) by_cn = &m;
+  }
+  if (by_cn != nullptr) return User{by_cn->user, by_cn->role};
+  return std::nullopt;
 }
 
 size_t UserStore::size() const {

@@ -60,6 +60,33 @@ struct User {
   Role role = Role::kPublic;
 };
 
+// A client certificate mapped to a user, from a [[client_cert]] table of the
+// config file (mutual TLS):
+//
+//   [[client_cert]]
+//   subject_cn = "finance-desk-3"  # the certificate's subject CN, or
+//   sha256 = "5f:0c:…"             # its SHA-256 fingerprint (of the DER bytes)
+//   user = "clerk.zhao"            # the `by` of every entry it writes
+//   role = "clerk"
+//
+// A fingerprint names one certificate; a CN names every certificate the client
+// CA issues with that CN. When both kinds match, the fingerprint wins.
+struct CertMapping {
+  std::string subject_cn;
+  std::string sha256;  // lowercase hex, no colons
+  std::string user;
+  Role role = Role::kPublic;
+};
+
+// Parses the [[client_cert]] tables of a TOML document. InvalidArgument names
+// the table and field.
+absl::StatusOr<std::vector<CertMapping>> ParseClientCerts(const std::string& toml_text,
+                                                          const std::string& source_name);
+
+// The lowercase hex SHA-256 fingerprint (of the DER bytes) and the subject CN
+// ("" if none) of a PEM certificate. InvalidArgument if it does not parse.
+absl::Status CertificateIdentity(std::string_view pem, std::string* sha256, std::string* cn);
+
 // A new random bearer token.
 std::string NewToken();
 // Lowercase hex SHA-256 of `token`.
@@ -87,6 +114,12 @@ class UserStore {
   // The user holding `token`, if any.
   std::optional<User> Authenticate(std::string_view token) const;
 
+  // Client certificates mapped to users (replaces earlier mappings).
+  void SetCertMappings(std::vector<CertMapping> mappings);
+  // The user a verified client certificate (PEM, as gRPC reports the peer's)
+  // maps to, if any.
+  std::optional<User> AuthenticateCertificate(std::string_view pem) const;
+
   // Creates user `name` with `role` and returns their new token. If the user
   // exists: AlreadyExists unless `replace`, which issues a new token (the old one
   // stops working) and sets the role. FailedPrecondition for users defined in
@@ -105,6 +138,7 @@ class UserStore {
   mutable std::shared_mutex mu_;
   std::map<std::string, UserRecord> users_;     // by name
   std::map<std::string, std::string> by_hash_;  // token hash -> name
+  std::vector<CertMapping> certs_;
 };
 
 }  // namespace boai::service

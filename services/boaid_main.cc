@@ -10,6 +10,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -33,6 +34,13 @@ int Main(int argc, char** argv) {
   app.add_option("--listen", listen, "HOST:PORT; without TLS loopback only [127.0.0.1:50051]");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  std::string tls_client_ca;
+  app.add_option("--tls-client-ca", tls_client_ca,
+                 "PEM CA of client certificates: mutual TLS (map them with [[client_cert]])");
+  bool check_config = false;
+  app.add_flag("--check-config", check_config,
+               "check the config file and flags (TLS files, addresses, users) and exit: 0 if "
+               "good, 2 if not");
   CLI::Option* level_opt =
       app.add_option("--log-level", log_level, "trace, debug, info, warn or error [info]");
   try {
@@ -42,6 +50,10 @@ int Main(int argc, char** argv) {
   }
   std::string config_level;
   if (!config.empty()) {
+    if (!std::filesystem::exists(config)) {
+      std::cerr << "boaid: --config " << config << ": no such file\n";
+      return 2;
+    }
     absl::Status s = boai::service::LoadConfigFile(config, &options, &config_level);
     if (!s.ok()) return Fail(s);
   }
@@ -49,7 +61,21 @@ int Main(int argc, char** argv) {
   if (!listen.empty()) options.listen = listen;
   if (!tls_cert.empty()) options.tls_cert = tls_cert;
   if (!tls_key.empty()) options.tls_key = tls_key;
+  if (!tls_client_ca.empty()) options.tls_client_ca = tls_client_ca;
   if (level_opt->count() == 0 && !config_level.empty()) log_level = config_level;
+
+  if (check_config) {
+    absl::Status s = boai::service::Server::Check(options);
+    if (!s.ok()) {
+      std::cerr << "boaid: " << boai::ToStd(s.message()) << "\n";
+      return 2;
+    }
+    std::cout << "boaid: configuration OK (listen " << options.listen << ", data "
+              << options.data_dir << ", " << options.users.size() << " config users, "
+              << options.client_certs.size() << " client certificate mappings, TLS "
+              << (options.tls_cert.empty() ? "off" : "on") << ")\n";
+    return 0;
+  }
 
   // Logs go to stderr (stdout stays free for output a script might read).
   spdlog::set_default_logger(spdlog::stderr_color_mt("boaid"));

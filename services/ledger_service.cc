@@ -18,16 +18,6 @@ namespace {
 
 using v1::Receipt;
 
-// Import gifts are drafted and appended this many at a time (one AppendMany,
-// so they share batches and fsyncs).
-constexpr size_t kImportChunk = 1024;
-
-// A value as a JSON string, for log lines: quoted, escaped, never multi-line.
-std::string Q(std::string_view s) {
-  return nlohmann::json(std::string(s))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 absl::Status RequireKey(std::string_view key) {
   if (key.empty()) {
     return absl::InvalidArgumentError(
@@ -43,18 +33,6 @@ absl::Status RequireText(std::string_view field, std::string_view value) {
   if (StripWhitespace(value).empty()) {
     return absl::InvalidArgumentError(StrCat(field, " is required"));
   }
-  return absl::OkStatus();
-}
-
-absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out) {
-  absl::StatusOr<ledger::Note> note = ledger::ParseNote(note_text);
-  if (!note.ok())
-    return absl::InternalError(StrCat("checkpoint: ", ToStd(note.status().message())));
-  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
-  if (!cp.ok()) return absl::InternalError(StrCat("checkpoint: ", ToStd(cp.status().message())));
-  out->set_note(note_text);
-  out->set_tree_size(cp->size);
-  out->set_root_hash(std::string(ledger::HashBytes(cp->root)));
   return absl::OkStatus();
 }
 
@@ -80,6 +58,24 @@ books::PersonalData FromProto(const v1::PersonalData& p) {
 }
 
 }  // namespace
+
+std::string Q(std::string_view s) {
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out) {
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(note_text);
+  if (!note.ok())
+    return absl::InternalError(StrCat("checkpoint: ", ToStd(note.status().message())));
+  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
+  if (!cp.ok()) return absl::InternalError(StrCat("checkpoint: ", ToStd(cp.status().message())));
+  out->set_note(note_text);
+  out->set_tree_size(cp->size);
+  out->set_root_hash(std::string(ledger::HashBytes(cp->root)));
+  return absl::OkStatus();
+}
+
 
 std::string MaskedName(std::string_view name) {
   name = StripWhitespace(name);
@@ -122,7 +118,12 @@ absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::
 LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* books,
                              const books::Clerk* clerk, books::PersonalStore* people,
                              UserStore* users)
-    : ledger_(ledger), books_(books), clerk_(clerk), people_(people), users_(users) {}
+    : ledger_(ledger),
+      books_(books),
+      clerk_(clerk),
+      people_(people),
+      users_(users),
+      index_(ledger) {}
 
 std::string LedgerService::Today() const {
   uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -131,11 +132,35 @@ std::string LedgerService::Today() const {
   return books::DateOf(now);
 }
 
-absl::StatusOr<User> LedgerService::Authorize(const grpc::ServerContext* ctx, std::string_view rpc,
-                                              Access need) const {
+absl::StatusOr<User> LedgerService::Authorize(const grpc::ServerContextBase* ctx,
+                                              std::string_view rpc, Access need) const {
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
+    // No token: a client certificate mapped to a user ([[client_cert]]), if any.
+    std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+    std::vector<grpc::string_ref> pems;
+    if (auth != nullptr) pems = auth->FindPropertyValues("x509_pem_cert");
+    if (!pems.empty()) {
+      std::optional<User> user =
+          users_->AuthenticateCertificate(std::string_view(pems[0].data(), pems[0].size()));
+      if (user.has_value()) {
+        if (!Allows(user->role, need)) {
+          return absl::PermissionDeniedError(
+              StrCat("user ", user->name, " (role ", RoleName(user->role),
+                     ", by client certificate) may not call ", rpc, "; it needs role ",
+                     AccessRoles(need)));
+        }
+        return *user;
+      }
+      if (need != Access::kPublic) {
+        return absl::UnauthenticatedError(StrCat(
+            rpc,
+            " needs a known user: the client certificate is not mapped to one (add a "
+            "[[client_cert]] table with its subject CN or SHA-256 fingerprint to boaid's "
+            "config), and no bearer token was sent"));
+      }
+    }
     if (need == Access::kPublic) return User{"", Role::kPublic};
     return absl::UnauthenticatedError(StrCat(
         rpc,
@@ -185,8 +210,15 @@ absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, const Wri
   out->set_duplicate(r.duplicate);
   out->set_kind(w.kind);
   out->set_person_id(w.person_id);
-  absl::Status s = FillCheckpoint(r.checkpoint, out->mutable_checkpoint());
-  if (!s.ok()) return s;
+  // Every write of a batch shares its checkpoint: parse each note once per thread.
+  thread_local std::string cached_note;
+  thread_local v1::SignedCheckpoint cached;
+  if (cached_note != r.checkpoint) {
+    absl::Status s = FillCheckpoint(r.checkpoint, &cached);
+    if (!s.ok()) return s;
+    cached_note = r.checkpoint;
+  }
+  *out->mutable_checkpoint() = cached;
   absl::StatusOr<std::vector<ledger::Hash>> path = ledger_->InclusionProof(r.index, r.tree_size);
   if (!path.ok()) return path.status();
   for (const ledger::Hash& h : *path) out->add_inclusion_proof(std::string(ledger::HashBytes(h)));
@@ -201,7 +233,9 @@ grpc::Status LedgerService::RunWrite(
   if (!user.ok()) return Reject(rpc, "", key, user.status());
   absl::StatusOr<Write> w = prepare(*user);
   if (!w.ok()) return Reject(rpc, user->name, key, w.status());
-  absl::StatusOr<ledger::AppendResult> r = clerk_->Record(w->kind, user->name, w->body, w->key);
+  absl::StatusOr<ledger::AppendResult> r =
+      w->draft.has_value() ? ledger_->Append(std::move(*w->draft))
+                           : clerk_->Record(w->kind, user->name, w->body, w->key);
   if (!r.ok()) return Reject(rpc, user->name, w->key, r.status());
   absl::Status s = FillReceipt(*r, *w, out);
   if (!s.ok()) return Reject(rpc, user->name, w->key, s);
@@ -288,23 +322,29 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
   const std::string placeholder = ledger::HashToHex(
       ledger::Sha256(StrCat("boai.v1/no-personal-data\n", req.idempotency_key())));
   books::Gift check = g;
-  check.donor = books::Donor{kAnonymousDisplay, placeholder};
+  check.donor =
+      books::Donor{g.donor.display.empty() ? std::string(kAnonymousDisplay) : g.donor.display,
+                   placeholder};
   absl::StatusOr<ledger::EntryDraft> draft =
       clerk_->Draft("gift", user.name, check, req.idempotency_key());
   if (!draft.ok()) return draft.status();
 
-  Write w{"gift", {}, req.idempotency_key(), ""};
-  if (req.has_donor()) {
+  Write w{"gift", {}, req.idempotency_key(), "", std::nullopt};
+  if (!req.has_donor()) {
+    // Without personal data the commitment commits to no person: a value derived
+    // from the key, so a retry writes the same leaf. The checked draft is the
+    // entry itself.
+    w.body = std::move(check);
+    w.draft = std::move(*draft);
+    return w;
+  }
+  {
     absl::StatusOr<books::Person> p = people_->Register(FromProto(req.donor()));
     if (!p.ok())
       return absl::Status(p.status().code(), StrCat("donor: ", ToStd(p.status().message())));
     g.donor.commitment = p->commitment;
     w.person_id = p->id;
     if (display == v1::DONOR_DISPLAY_MASKED_NAME) g.donor.display = MaskedName(req.donor().name());
-  } else {
-    // Without personal data the commitment commits to no person: a value derived
-    // from the key, so a retry writes the same leaf.
-    g.donor.commitment = placeholder;
   }
   w.body = std::move(g);
   return w;
@@ -315,95 +355,6 @@ grpc::Status LedgerService::RecordGift(grpc::ServerContext* ctx, const v1::Recor
   return RunWrite(
       ctx, "RecordGift", Access::kClerk, req->idempotency_key(),
       [&](const User& u) { return PrepareGift(*req, u); }, out);
-}
-
-grpc::Status LedgerService::ImportGifts(grpc::ServerContext* ctx,
-                                        grpc::ServerReader<v1::RecordGiftRequest>* reader,
-                                        v1::ImportGiftsResponse* out) {
-  constexpr std::string_view rpc = "ImportGifts";
-  absl::StatusOr<User> user = Authorize(ctx, rpc, Access::kClerk);
-  if (!user.ok()) return Reject(rpc, "", "", user.status());
-
-  std::string best_checkpoint;
-  uint64_t best_size = 0;
-  auto set_error = [&](v1::ImportItemResult* res, const absl::Status& s) {
-    grpc::Status g = ToGrpcStatus(s);
-    res->set_ok(false);
-    res->set_error_code(static_cast<int32_t>(g.error_code()));
-    res->set_error(StrCat("item ", res->item(), ": ", g.error_message()));
-    spdlog::warn("rejected rpc={} user={} item={} key={} code={} error={}", rpc, Q(user->name),
-                 res->item(), Q(res->idempotency_key()), GrpcCodeName(g.error_code()),
-                 Q(g.error_message()));
-  };
-  std::vector<std::pair<uint64_t, v1::RecordGiftRequest>> chunk;
-  auto flush = [&]() {
-    std::vector<ledger::EntryDraft> drafts;
-    std::vector<int> slots;  // result index of each draft
-    for (auto& [n, req] : chunk) {
-      v1::ImportItemResult* res = out->add_results();
-      res->set_item(n);
-      res->set_idempotency_key(req.idempotency_key());
-      absl::StatusOr<Write> w = PrepareGift(req, *user);
-      if (!w.ok()) {
-        set_error(res, w.status());
-        continue;
-      }
-      absl::StatusOr<ledger::EntryDraft> d = clerk_->Draft(w->kind, user->name, w->body, w->key);
-      if (!d.ok()) {
-        set_error(res, d.status());
-        continue;
-      }
-      drafts.push_back(std::move(*d));
-      slots.push_back(out->results_size() - 1);
-    }
-    chunk.clear();
-    if (drafts.empty()) return;
-    std::vector<absl::StatusOr<ledger::AppendResult>> results =
-        ledger_->AppendMany(std::move(drafts));
-    for (size_t i = 0; i < results.size(); ++i) {
-      v1::ImportItemResult* res = out->mutable_results(slots[i]);
-      if (!results[i].ok()) {
-        set_error(res, results[i].status());
-        continue;
-      }
-      const ledger::AppendResult& r = *results[i];
-      res->set_ok(true);
-      res->set_index(r.index);
-      res->set_leaf_hash(std::string(ledger::HashBytes(r.leaf_hash)));
-      res->set_duplicate(r.duplicate);
-      if (r.tree_size > best_size) {
-        best_size = r.tree_size;
-        best_checkpoint = r.checkpoint;
-      }
-    }
-  };
-
-  uint64_t item = 0;
-  v1::RecordGiftRequest req;
-  while (reader->Read(&req)) {
-    chunk.emplace_back(++item, std::move(req));
-    req.Clear();
-    if (chunk.size() >= kImportChunk) flush();
-  }
-  flush();
-
-  for (const v1::ImportItemResult& r : out->results()) {
-    if (!r.ok()) {
-      out->set_failed(out->failed() + 1);
-    } else if (r.duplicate()) {
-      out->set_duplicates(out->duplicates() + 1);
-    } else {
-      out->set_recorded(out->recorded() + 1);
-    }
-  }
-  if (!best_checkpoint.empty()) {
-    absl::Status s = FillCheckpoint(best_checkpoint, out->mutable_checkpoint());
-    if (!s.ok()) return Reject(rpc, user->name, "", s);
-  }
-  spdlog::info(
-      "write rpc={} user={} kind=gift items={} recorded={} duplicates={} failed={} tree_size={}",
-      rpc, Q(user->name), item, out->recorded(), out->duplicates(), out->failed(), best_size);
-  return grpc::Status::OK;
 }
 
 grpc::Status LedgerService::RequestPayment(grpc::ServerContext* ctx,
@@ -522,20 +473,22 @@ grpc::Status LedgerService::VoidReceipt(grpc::ServerContext* ctx, const v1::Void
       out);
 }
 
+absl::StatusOr<LedgerService::Write> LedgerService::PrepareMatch(
+    const v1::RecordMatchRequest& req) const {
+  if (absl::Status s = RequireKey(req.idempotency_key()); !s.ok()) return s;
+  books::Match m;
+  m.date = req.date().empty() ? Today() : req.date();
+  m.campaign = req.campaign();
+  m.platform_ref = req.platform_ref();
+  m.amount = req.amount();
+  return Write{"match", m, req.idempotency_key(), "", std::nullopt};
+}
+
 grpc::Status LedgerService::RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
                                         Receipt* out) {
   return RunWrite(
       ctx, "RecordMatch", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
-        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-        books::Match m;
-        m.date = req->date().empty() ? Today() : req->date();
-        m.campaign = req->campaign();
-        m.platform_ref = req->platform_ref();
-        m.amount = req->amount();
-        return Write{"match", m, req->idempotency_key(), ""};
-      },
-      out);
+      [&](const User&) { return PrepareMatch(*req); }, out);
 }
 
 grpc::Status LedgerService::Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,
@@ -684,213 +637,4 @@ grpc::Status LedgerService::AddUser(grpc::ServerContext* ctx, const v1::AddUserR
 }
 
 // ---------------------------------------------------------------------------
-// Reads
-// ---------------------------------------------------------------------------
-
-namespace {
-
-absl::Status FillEntry(const ledger::Ledger& log, uint64_t index, v1::Entry* out) {
-  absl::StatusOr<std::string> leaf = log.LeafAt(index);
-  if (!leaf.ok()) return leaf.status();
-  thread_local ledger::LeafDecoder decoder;
-  absl::StatusOr<ledger::LeafView> view = decoder.DecodeView(*leaf);
-  if (!view.ok()) {
-    return absl::DataLossError(
-        StrCat("entry ", index, " does not decode: ", ToStd(view.status().message())));
-  }
-  out->set_index(index);
-  out->set_leaf_hash(std::string(ledger::HashBytes(ledger::LeafHash(*leaf))));
-  out->set_kind(view->header.kind);
-  out->set_key(view->header.key);
-  out->set_time_ms(view->header.time_ms);
-  out->set_body_json(std::string(view->body));
-  nlohmann::json body = nlohmann::json::parse(view->body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_object() && body.contains("by") && body["by"].is_string()) {
-    out->set_by(body["by"].get<std::string>());
-  }
-  out->set_leaf(std::move(*leaf));
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-grpc::Status LedgerService::GetEntry(grpc::ServerContext* ctx, const v1::GetEntryRequest* req,
-                                     v1::Entry* out) {
-  return Run(ctx, "GetEntry", Access::kRead,
-             [&](const User&) { return FillEntry(*ledger_, req->index(), out); });
-}
-
-grpc::Status LedgerService::ListEntries(grpc::ServerContext* ctx, const v1::ListEntriesRequest* req,
-                                        grpc::ServerWriter<v1::Entry>* writer) {
-  return Run(ctx, "ListEntries", Access::kRead, [&](const User&) -> absl::Status {
-    const uint64_t size = ledger_->Size();
-    if (req->start() > size) {
-      return absl::OutOfRangeError(
-          StrCat("start ", req->start(), " is beyond the log's size ", size));
-    }
-    uint64_t end = size;
-    if (req->count() != 0 && req->count() < size - req->start()) end = req->start() + req->count();
-    for (uint64_t i = req->start(); i < end; ++i) {
-      if (ctx->IsCancelled()) return absl::CancelledError("the client cancelled the stream");
-      v1::Entry e;
-      absl::Status s = FillEntry(*ledger_, i, &e);
-      if (!s.ok()) return s;
-      if (!req->kind().empty() && e.kind() != req->kind()) continue;
-      if (!writer->Write(e)) return absl::CancelledError("the client went away");
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status LedgerService::GetBalances(grpc::ServerContext* ctx, const v1::GetBalancesRequest* req,
-                                        v1::GetBalancesResponse* out) {
-  return Run(ctx, "GetBalances", Access::kRead, [&](const User&) -> absl::Status {
-    out->set_tree_size(ledger_->Size());
-    bool found = books_->Read([&](const books::Books& b) {
-      bool any = false;
-      for (const auto& [id, f] : b.funds()) {
-        if (!req->fund().empty() && id != req->fund()) continue;
-        any = true;
-        v1::FundBalance* fb = out->add_funds();
-        fb->set_id(id);
-        fb->set_name(f.def.name);
-        fb->set_restricted(f.def.restricted);
-        fb->set_net(f.net);
-        fb->set_reserved(f.reserved);
-        fb->set_voidable(f.voidable);
-        fb->set_available(f.Available());
-      }
-      for (const auto& [key, amount] : b.balances()) {
-        const auto& [account, fund] = key;
-        if (amount == 0 || (!req->fund().empty() && fund != req->fund())) continue;
-        v1::AccountBalance* ab = out->add_balances();
-        ab->set_account(account);
-        auto a = b.accounts().find(account);
-        if (a != b.accounts().end()) ab->set_account_name(a->second.name);
-        ab->set_fund(fund);
-        ab->set_amount(amount);
-      }
-      return any;
-    });
-    if (!req->fund().empty() && !found) {
-      return absl::NotFoundError(StrCat("fund ", req->fund(), " is not open"));
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status LedgerService::GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
-                                        v1::Campaign* out) {
-  return Run(ctx, "GetCampaign", Access::kRead, [&](const User&) -> absl::Status {
-    bool found = books_->Read([&](const books::Books& b) {
-      auto it = b.campaigns().find(req->id());
-      if (it == b.campaigns().end()) return false;
-      const books::CampaignState& c = it->second;
-      out->set_id(c.def.id);
-      out->set_name(c.def.name);
-      out->set_fund(c.def.fund);
-      out->set_platform(c.def.platform);
-      out->set_start(c.def.start);
-      out->set_end(c.def.end);
-      out->set_target(c.def.target);
-      out->set_raised(c.raised);
-      out->set_gifts(c.gifts);
-      out->set_online_unsettled(c.online_unsettled);
-      out->set_matched(c.matched);
-      out->set_clawed_back(c.clawed_back);
-      out->set_settled_gifts(c.settled_gifts);
-      out->set_settled_matching(c.settled_matching);
-      out->set_progress(c.raised + c.matched - c.clawed_back);
-      return true;
-    });
-    if (!found) return absl::NotFoundError(StrCat("campaign ", req->id(), " is not open"));
-    return absl::OkStatus();
-  });
-}
-
-// ---------------------------------------------------------------------------
-// Verification
-// ---------------------------------------------------------------------------
-
-grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* ctx,
-                                          const v1::GetCheckpointRequest* req,
-                                          v1::GetCheckpointResponse* out) {
-  return Run(ctx, "GetCheckpoint", Access::kPublic, [&](const User&) -> absl::Status {
-    std::string note;
-    if (req->tree_size() == 0) {
-      note = ledger_->LatestCheckpoint();
-    } else {
-      absl::StatusOr<std::string> at = ledger_->CheckpointAt(req->tree_size());
-      if (!at.ok()) return at.status();
-      note = std::move(*at);
-    }
-    out->set_verifier_key(ledger_->verifier().VerifierKey());
-    return FillCheckpoint(note, out->mutable_checkpoint());
-  });
-}
-
-grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext* ctx,
-                                              const v1::GetInclusionProofRequest* req,
-                                              v1::GetInclusionProofResponse* out) {
-  return Run(ctx, "GetInclusionProof", Access::kPublic, [&](const User&) -> absl::Status {
-    std::string note;
-    uint64_t size = req->tree_size();
-    if (size == 0) {
-      note = ledger_->LatestCheckpoint();
-      v1::SignedCheckpoint cp;
-      if (absl::Status s = FillCheckpoint(note, &cp); !s.ok()) return s;
-      size = cp.tree_size();
-    } else if (absl::StatusOr<std::string> at = ledger_->CheckpointAt(size); at.ok()) {
-      note = std::move(*at);
-    }
-    if (req->index() >= size) {
-      return absl::OutOfRangeError(
-          StrCat("entry ", req->index(), " is not in the tree of size ", size));
-    }
-    absl::StatusOr<std::vector<ledger::Hash>> path = ledger_->InclusionProof(req->index(), size);
-    if (!path.ok()) return path.status();
-    absl::StatusOr<std::string> leaf = ledger_->LeafAt(req->index());
-    if (!leaf.ok()) return leaf.status();
-    out->set_index(req->index());
-    out->set_tree_size(size);
-    out->set_leaf_hash(std::string(ledger::HashBytes(ledger::LeafHash(*leaf))));
-    for (const ledger::Hash& h : *path) out->add_hashes(std::string(ledger::HashBytes(h)));
-    if (!note.empty()) {
-      if (absl::Status s = FillCheckpoint(note, out->mutable_checkpoint()); !s.ok()) return s;
-      out->set_tlog_proof(
-          ledger::FormatTlogProof(ledger::TlogProof{"", req->index(), *path, note}));
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* ctx,
-                                                const v1::GetConsistencyProofRequest* req,
-                                                v1::GetConsistencyProofResponse* out) {
-  return Run(ctx, "GetConsistencyProof", Access::kPublic, [&](const User&) -> absl::Status {
-    std::string note;
-    uint64_t new_size = req->new_size();
-    if (new_size == 0) {
-      note = ledger_->LatestCheckpoint();
-      v1::SignedCheckpoint cp;
-      if (absl::Status s = FillCheckpoint(note, &cp); !s.ok()) return s;
-      new_size = cp.tree_size();
-    } else if (absl::StatusOr<std::string> at = ledger_->CheckpointAt(new_size); at.ok()) {
-      note = std::move(*at);
-    }
-    if (req->old_size() == 0 || req->old_size() > new_size) {
-      return absl::InvalidArgumentError(
-          StrCat("old_size must be between 1 and new_size ", new_size, ", got ", req->old_size()));
-    }
-    absl::StatusOr<std::vector<ledger::Hash>> proof =
-        ledger_->ConsistencyProof(req->old_size(), new_size);
-    if (!proof.ok()) return proof.status();
-    out->set_old_size(req->old_size());
-    out->set_new_size(new_size);
-    for (const ledger::Hash& h : *proof) out->add_hashes(std::string(ledger::HashBytes(h)));
-    if (!note.empty()) return FillCheckpoint(note, out->mutable_checkpoint());
-    return absl::OkStatus();
-  });
-}
-
 }  // namespace boai::service

@@ -17,6 +17,7 @@
 #include "ledger/books/personal.h"
 #include "ledger/ledger.h"
 #include "services/auth.h"
+#include "services/entry_index.h"
 
 namespace boai::service {
 
@@ -28,6 +29,11 @@ inline constexpr char kAnonymousDisplay[] = "爱心人士";
 // Writes the opened chart accounts that are missing, as user `by`. Returns how
 // many accounts it opened. Idempotent.
 absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::string& by);
+
+// A value as a JSON string, for log lines: quoted, escaped, never multi-line.
+std::string Q(std::string_view s);
+// Fills a SignedCheckpoint from a signed note's text.
+absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out);
 
 class LedgerService final : public boai::v1::Ledger::Service {
  public:
@@ -41,6 +47,8 @@ class LedgerService final : public boai::v1::Ledger::Service {
   grpc::Status ImportGifts(grpc::ServerContext* ctx,
                            grpc::ServerReader<v1::RecordGiftRequest>* reader,
                            v1::ImportGiftsResponse* out) override;
+  grpc::Status Import(grpc::ServerContext* ctx, grpc::ServerReader<v1::ImportItem>* reader,
+                      v1::ImportGiftsResponse* out) override;
   grpc::Status RequestPayment(grpc::ServerContext* ctx, const v1::RequestPaymentRequest* req,
                               v1::Receipt* out) override;
   grpc::Status ApprovePayment(grpc::ServerContext* ctx, const v1::ApprovePaymentRequest* req,
@@ -75,6 +83,12 @@ class LedgerService final : public boai::v1::Ledger::Service {
                         v1::Entry* out) override;
   grpc::Status ListEntries(grpc::ServerContext* ctx, const v1::ListEntriesRequest* req,
                            grpc::ServerWriter<v1::Entry>* writer) override;
+  grpc::Status ListEntryPage(grpc::ServerContext* ctx, const v1::ListEntriesRequest* req,
+                             v1::EntryPage* out) override;
+  grpc::Status GetReceipt(grpc::ServerContext* ctx, const v1::GetReceiptRequest* req,
+                          v1::ReceiptRecord* out) override;
+  grpc::Status ListReceipts(grpc::ServerContext* ctx, const v1::ListReceiptsRequest* req,
+                            v1::ListReceiptsResponse* out) override;
   grpc::Status GetBalances(grpc::ServerContext* ctx, const v1::GetBalancesRequest* req,
                            v1::GetBalancesResponse* out) override;
   grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
@@ -96,10 +110,13 @@ class LedgerService final : public boai::v1::Ledger::Service {
     books::Body body;
     std::string key;
     std::string person_id;  // registered for the request, if any
+    // The final draft when preparing it already made one (saves drafting twice).
+    std::optional<ledger::EntryDraft> draft;
   };
 
-  // Authenticates the caller of `rpc` and checks that their role allows `need`.
-  absl::StatusOr<User> Authorize(const grpc::ServerContext* ctx, std::string_view rpc,
+  // Authenticates the caller of `rpc` (bearer token, else a client certificate
+  // mapped to a user) and checks that their role allows `need`.
+  absl::StatusOr<User> Authorize(const grpc::ServerContextBase* ctx, std::string_view rpc,
                                  Access need) const;
   // Runs a write: authorize, `prepare` the entry (validation, personal data),
   // one Clerk::Record, the receipt, the log line.
@@ -114,6 +131,15 @@ class LedgerService final : public boai::v1::Ledger::Service {
                       const absl::Status& status) const;
 
   absl::StatusOr<Write> PrepareGift(const v1::RecordGiftRequest& req, const User& user) const;
+  absl::StatusOr<Write> PrepareMatch(const v1::RecordMatchRequest& req) const;
+  // The import of a stream of items read by `next` (false at the end).
+  grpc::Status RunImport(grpc::ServerContext* ctx, std::string_view rpc,
+                         const std::function<bool(v1::ImportItem*)>& next,
+                         v1::ImportGiftsResponse* out);
+  // The entries of a ListEntriesRequest: at most `limit`, from the index.
+  absl::StatusOr<std::vector<uint64_t>> FindEntries(const v1::ListEntriesRequest& req,
+                                                    size_t limit, uint64_t* scanned_to,
+                                                    uint64_t* end);
   absl::Status FillReceipt(const ledger::AppendResult& r, const Write& w, v1::Receipt* out) const;
   std::string Today() const;
 
@@ -122,6 +148,7 @@ class LedgerService final : public boai::v1::Ledger::Service {
   const books::Clerk* clerk_;
   books::PersonalStore* people_;
   UserStore* users_;
+  mutable EntryIndex index_;
 };
 
 }  // namespace boai::service

@@ -57,7 +57,8 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
     return absl::InvalidArgumentError(
         StrCat(path, ": not valid TOML at ", where.str(), ": ", std::string(e.description())));
   }
-  if (absl::Status s = CheckKeys(doc, path, {"data", "listen", "tls", "ledger", "log", "user"});
+  if (absl::Status s =
+          CheckKeys(doc, path, {"data", "listen", "tls", "ledger", "log", "user", "client_cert"});
       !s.ok())
     return s;
   auto str = [&](const toml::node* n, std::string_view name, std::string* out) -> absl::Status {
@@ -71,9 +72,21 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
   if (s.ok()) s = str(doc.get("listen"), "listen", &options->listen);
   if (!s.ok()) return s;
   if (const toml::table* tls = doc["tls"].as_table()) {
-    if (s = CheckKeys(*tls, StrCat(path, " [tls]"), {"cert", "key"}); !s.ok()) return s;
+    if (s = CheckKeys(*tls, StrCat(path, " [tls]"),
+                      {"cert", "key", "client_ca", "require_client_cert"});
+        !s.ok())
+      return s;
     if (s = str(tls->get("cert"), "tls.cert", &options->tls_cert); !s.ok()) return s;
     if (s = str(tls->get("key"), "tls.key", &options->tls_key); !s.ok()) return s;
+    if (s = str(tls->get("client_ca"), "tls.client_ca", &options->tls_client_ca); !s.ok())
+      return s;
+    if (const toml::node* n = tls->get("require_client_cert")) {
+      if (!n->is_boolean()) {
+        return absl::InvalidArgumentError(
+            StrCat(path, ": tls.require_client_cert must be true or false"));
+      }
+      options->require_client_cert = n->value_or(false);
+    }
   }
   if (const toml::table* l = doc["ledger"].as_table()) {
     if (s = CheckKeys(*l, StrCat(path, " [ledger]"), {"origin", "sync", "max_batch_entries"});
@@ -101,6 +114,9 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
   absl::StatusOr<std::vector<UserRecord>> users = ParseUsers(*text, path);
   if (!users.ok()) return users.status();
   options->users = std::move(*users);
+  absl::StatusOr<std::vector<CertMapping>> certs = ParseClientCerts(*text, path);
+  if (!certs.ok()) return certs.status();
+  options->client_certs = std::move(*certs);
   return absl::OkStatus();
 }
 
@@ -140,22 +156,67 @@ absl::Status CheckListenAddress(std::string_view listen, bool tls) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+namespace {
+
+// The server's credentials for `options`, after checking every TLS setting.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& options) {
   const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
   if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
     return absl::InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
   }
   if (absl::Status s = CheckListenAddress(options.listen, tls); !s.ok()) return s;
-  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-  if (tls) {
-    absl::StatusOr<std::string> cert = ReadFile(options.tls_cert, "TLS certificate");
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadFile(options.tls_key, "TLS private key");
-    if (!key.ok()) return key.status();
-    grpc::SslServerCredentialsOptions ssl;
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    creds = grpc::SslServerCredentials(ssl);
+  if (!tls) {
+    if (!options.tls_client_ca.empty() || options.require_client_cert ||
+        !options.client_certs.empty()) {
+      return absl::InvalidArgumentError(
+          "client certificates ([tls] client_ca, require_client_cert, [[client_cert]]) need TLS: "
+          "give the server's certificate and key too");
+    }
+    return grpc::InsecureServerCredentials();
   }
+  if (options.tls_client_ca.empty() &&
+      (options.require_client_cert || !options.client_certs.empty())) {
+    return absl::InvalidArgumentError(
+        "[[client_cert]] and require_client_cert need [tls] client_ca, the CA that issues the "
+        "client certificates");
+  }
+  absl::StatusOr<std::string> cert = ReadFile(options.tls_cert, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(options.tls_key, "TLS private key");
+  if (!key.ok()) return key.status();
+  std::string sha256, cn;
+  if (!CertificateIdentity(*cert, &sha256, &cn).ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("TLS certificate ", options.tls_cert, " is not a PEM X.509 certificate"));
+  }
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!options.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadFile(options.tls_client_ca, "client CA certificate");
+    if (!ca.ok()) return ca.status();
+    if (!CertificateIdentity(*ca, &sha256, &cn).ok()) {
+      return absl::InvalidArgumentError(
+          StrCat("client CA ", options.tls_client_ca, " is not a PEM X.509 certificate"));
+    }
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request =
+        options.require_client_cert ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                    : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
+absl::Status Server::Check(const ServerOptions& options) {
+  return Credentials(options).status();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
+  std::shared_ptr<grpc::ServerCredentials> creds = *credentials;
+  const bool tls = !options.tls_cert.empty();
 
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
@@ -178,6 +239,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       UserStore::Open(options.data_dir, options.users);
   if (!users.ok()) return users.status();
   server->users_ = std::move(*users);
+  server->users_->SetCertMappings(options.client_certs);
 
   // A fresh ledger gets the standard chart of accounts, opened by the bootstrap admin.
   if (server->hook_.Read([](const books::Books& b) { return b.accounts().empty(); })) {

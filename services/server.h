@@ -35,6 +35,16 @@ struct ServerOptions {
   // server speaks TLS and may listen on any address.
   // Default: none
   std::string tls_cert, tls_key;
+  // PEM CA certificate(s) that issue client certificates: turns on mutual TLS.
+  // Clients presenting a certificate it verifies are mapped to users by
+  // `client_certs`; others still authenticate with bearer tokens.
+  // Default: none
+  std::string tls_client_ca;
+  // Refuse TLS connections without a verified client certificate.
+  // Default: false
+  bool require_client_cert = false;
+  // Client certificates mapped to users ([[client_cert]], see auth.h).
+  std::vector<CertMapping> client_certs;
   // Checkpoint origin of a new ledger.
   // Default: "boai.local/ledger"
   std::string origin = "boai.local/ledger";
@@ -53,6 +63,12 @@ struct ServerOptions {
 //   [tls]
 //   cert = "server.pem"
 //   key = "server.key"
+//   client_ca = "clients-ca.pem"  # mutual TLS: trust client certificates it issued
+//   require_client_cert = false   # true: no connection without one
+//   [[client_cert]]               # any number; see auth.h
+//   subject_cn = "finance-desk-3" # or sha256 = "…" (the certificate's fingerprint)
+//   user = "clerk.zhao"
+//   role = "clerk"
 //   [ledger]
 //   origin = "boai.local/ledger"
 //   sync = true
@@ -64,6 +80,7 @@ struct ServerOptions {
 //   role = "approver"
 //   token_sha256 = "…"
 //
+// Relative paths are relative to boaid's working directory.
 // `log_level` receives [log] level if present. InvalidArgument names the problem.
 absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
                             std::string* log_level);
@@ -78,6 +95,9 @@ class Server {
   // Opens the data directory and starts serving. A fresh directory gets a
   // signing key, the standard chart of accounts and a bootstrap admin token.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  // Checks `options` without opening anything: the listen address, that the TLS
+  // files exist and parse. What `boaid --check-config` runs.
+  static absl::Status Check(const ServerOptions& options);
   // Shuts down (if not yet) and closes the ledger, finishing the batch in flight.
   ~Server();
 
