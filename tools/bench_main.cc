@@ -2,6 +2,8 @@
 // the same run (the machine is shared and noisy).
 //
 //   boai-bench append --data DIR --count N [--batch B] [--threads T] [--no-sync]
+//   boai-bench grpc --target HOST:PORT --token-file FILE --clients C --seconds S [--batch B]
+//     (tools/bench_grpc.cc: unary and streaming gifts through a running boaid)
 //
 // 1. appends N synthetic donation-like entries through the core (T threads, B
 //    entries per call), then writes the same number and size of values to a plain
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "tools/bench_grpc.h"
 #include "ledger/canonical_json.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
@@ -291,6 +294,8 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   append->add_flag("--no-sync", no_sync, "do not fsync (both sides)");
+  GrpcBenchArgs grpc_args;
+  CLI::App* grpc_cmd = AddGrpcVerb(&app, &grpc_args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -298,6 +303,7 @@ int Main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (*append) return Append(dir, count, batch, threads, !no_sync);
+  if (*grpc_cmd) return RunGrpcBench(grpc_args);
   return 2;
 }
 
