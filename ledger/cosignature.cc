@@ -104,8 +104,7 @@ std::string CosignerVerifier::VerifierKey() const {
   return StrCat(name_, "+", HexKeyId(key_id_), "+", Base64Encode(raw));
 }
 
-bool CosignerVerifier::VerifySignature(std::string_view message,
-                                       std::string_view signature) const {
+bool CosignerVerifier::VerifySignature(std::string_view message, std::string_view signature) const {
   return ed25519_ != nullptr && ed25519_->Verify(message, signature);
 }
 
@@ -167,12 +166,11 @@ absl::Status VerifyCosignature(std::string_view checkpoint_body, std::string_vie
   absl::StatusOr<Cosignature> c = ParseCosignatureLine(line);
   if (!c.ok()) return c.status();
   if (c->name != verifier.name() || c->key_id != verifier.key_id()) {
-    return absl::FailedPreconditionError(
-        StrCat("the cosignature is by ", c->name, " with key id ", HexKeyId(c->key_id),
-               ", not by the key ", verifier.VerifierKey()));
+    return absl::FailedPreconditionError(StrCat("the cosignature is by ", c->name, " with key id ",
+                                                HexKeyId(c->key_id), ", not by the key ",
+                                                verifier.VerifierKey()));
   }
-  if (!verifier.VerifySignature(CosignatureMessage(c->timestamp, checkpoint_body),
-                                c->signature)) {
+  if (!verifier.VerifySignature(CosignatureMessage(c->timestamp, checkpoint_body), c->signature)) {
     return absl::FailedPreconditionError(
         StrCat("the cosignature by ", c->name, " (time ", c->timestamp,
                ") does not verify over this checkpoint: it was altered, or it was made for "

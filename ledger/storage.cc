@@ -10,9 +10,9 @@
 namespace boai::ledger {
 
 std::string_view CfName(Cf cf) {
-  static constexpr std::string_view kNames[kCfCount] = {
-      "default", "entries", "tree",     "checkpoints", "index",
-      "state",   "personal", "keys", "cosignatures"};
+  static constexpr std::string_view kNames[kCfCount] = {"default",     "entries", "tree",
+                                                        "checkpoints", "index",   "state",
+                                                        "personal",    "keys",    "cosignatures"};
   return kNames[static_cast<int>(cf)];
 }
 

@@ -141,9 +141,8 @@ int Main(int argc, char** argv) {
   verify->add_flag("--json", json, "print a JSON report");
   verify->add_flag("--no-tree", va.no_tree, "skip comparing stored tree nodes (faster)");
   verify->add_flag("--no-books", va.no_books, "check the chain only, not the accounting rules");
-  CLI::Option* target =
-      verify->add_option("--target", va.target,
-                         "verify a running boaid at HOST:PORT instead of a data directory");
+  CLI::Option* target = verify->add_option(
+      "--target", va.target, "verify a running boaid at HOST:PORT instead of a data directory");
   target->excludes(verify_data);
   verify->add_option("--token-file", va.token_file, "with --target: file holding a reader's token")
       ->needs(target);
@@ -197,8 +196,8 @@ int Main(int argc, char** argv) {
   add_data(leaf);
   leaf->add_option("--index", index, "entry index")->required();
 
-  CLI::App* check_statement = app.add_subcommand(
-      "check-statement", "check a published statement.json against the ledger");
+  CLI::App* check_statement =
+      app.add_subcommand("check-statement", "check a published statement.json against the ledger");
   add_data(check_statement);
   std::string statement_path;
   check_statement->add_option("FILE", statement_path, "the statement.json")->required();

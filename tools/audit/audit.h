@@ -108,14 +108,14 @@ class Progress {
 // --- verbs ---
 
 struct VerifyArgs {
-  std::string dir;                       // --data
-  std::string target;                    // --target (online)
-  std::string token_file;                // --token-file (online)
-  std::string tls_ca, tls_cert, tls_key;  // --tls-ca, --tls-cert, --tls-key (online)
-  bool tls = false;                      // --tls (online, system roots)
-  std::vector<std::string> checkpoints;  // --checkpoint
+  std::string dir;                         // --data
+  std::string target;                      // --target (online)
+  std::string token_file;                  // --token-file (online)
+  std::string tls_ca, tls_cert, tls_key;   // --tls-ca, --tls-cert, --tls-key (online)
+  bool tls = false;                        // --tls (online, system roots)
+  std::vector<std::string> checkpoints;    // --checkpoint
   std::vector<std::string> cosigner_keys;  // --cosigner-key
-  std::string vkey;                      // --vkey
+  std::string vkey;                        // --vkey
   bool json = false, no_tree = false, no_books = false;
 };
 

@@ -14,8 +14,7 @@ namespace boai::audit {
 namespace {
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 const char* StateName(CosignatureCheck::State s) {
@@ -71,12 +70,12 @@ nlohmann::json Json(const Outcome& o) {
   if (o.cosignatures_checked) {
     nlohmann::json cos = nlohmann::json::array();
     for (const CosignatureCheck& c : o.cosignatures) {
-      nlohmann::json j = {{"tree_size", c.tree_size},
-                          {"name", c.name},
-                          {"status", c.state == CosignatureCheck::State::kVerified ? "verified"
-                                     : c.state == CosignatureCheck::State::kUnverified
-                                         ? "unverified"
-                                         : "failed"}};
+      nlohmann::json j = {
+          {"tree_size", c.tree_size},
+          {"name", c.name},
+          {"status", c.state == CosignatureCheck::State::kVerified     ? "verified"
+                     : c.state == CosignatureCheck::State::kUnverified ? "unverified"
+                                                                       : "failed"}};
       if (!c.key_id.empty()) j["key_id"] = c.key_id;
       if (c.timestamp.has_value()) {
         j["time"] = *c.timestamp;
@@ -202,8 +201,8 @@ int PrintOutcome(const Outcome& o, bool json) {
   std::cout << (o.online ? "server      " : "ledger      ") << o.source << "\n"
             << "origin      " << r.origin << "\n"
             << "log key     " << r.vkey << KeyLabel(o) << "\n"
-            << "entries     " << Thousands(r.entries) << " (" << Thousands(r.bytes)
-            << " bytes" << (o.online ? ", hashed here" : "") << ")\n"
+            << "entries     " << Thousands(r.entries) << " (" << Thousands(r.bytes) << " bytes"
+            << (o.online ? ", hashed here" : "") << ")\n"
             << "checkpoints " << Thousands(r.checkpoints) << " signatures and roots checked\n";
   if (!o.online) std::cout << "tree nodes  " << Thousands(r.tree_nodes) << " compared\n";
   if (r.ok()) std::cout << "root        " << ledger::HashToBase64(r.root) << "\n";

@@ -46,7 +46,8 @@ absl::StatusOr<std::vector<ledger::CosignerVerifier>> ParseCosignerKeys(
     absl::StatusOr<std::string> text = KeyArgument(arg);
     if (!text.ok()) return text.status();
     absl::StatusOr<ledger::CosignerVerifier> v = ledger::CosignerVerifier::FromVerifierKey(*text);
-    if (!v.ok()) return absl::InvalidArgumentError(StrCat("--cosigner-key: ", v.status().message()));
+    if (!v.ok())
+      return absl::InvalidArgumentError(StrCat("--cosigner-key: ", v.status().message()));
     keys.push_back(*std::move(v));
   }
   return keys;
@@ -55,8 +56,7 @@ absl::StatusOr<std::vector<ledger::CosignerVerifier>> ParseCosignerKeys(
 absl::StatusOr<std::vector<CosignatureCheck>> CheckCosignatures(
     const ledger::Storage& storage, const ledger::VerifyReport& report,
     const std::vector<ledger::CosignerVerifier>& keys) {
-  absl::StatusOr<std::vector<ledger::StoredCosignature>> stored =
-      ledger::ListCosignatures(storage);
+  absl::StatusOr<std::vector<ledger::StoredCosignature>> stored = ledger::ListCosignatures(storage);
   if (!stored.ok()) return stored.status();
   std::vector<CosignatureCheck> out;
   for (const ledger::StoredCosignature& s : *stored) {
@@ -82,8 +82,11 @@ absl::StatusOr<std::vector<CosignatureCheck>> CheckCosignatures(
       fail(StrCat("it is stored under the name ", s.name, " but the line is signed by ",
                   parsed->name));
     } else if (!cp.ok()) {
-      fail(StrCat("the log holds ", report.entries, " entries and signed no checkpoint at tree "
-                  "size ", s.tree_size, ": this cosignature is for a checkpoint that is not "
+      fail(StrCat("the log holds ", report.entries,
+                  " entries and signed no checkpoint at tree "
+                  "size ",
+                  s.tree_size,
+                  ": this cosignature is for a checkpoint that is not "
                   "this log's"));
     } else {
       bool named = false;
@@ -101,8 +104,8 @@ absl::StatusOr<std::vector<CosignatureCheck>> CheckCosignatures(
       } else {
         // The stored checkpoint was verified (signature, origin, root) by VerifyLedger.
         absl::StatusOr<ledger::Note> note = ledger::ParseNote(*cp);
-        absl::Status ok = note.ok() ? ledger::VerifyCosignature(note->text, s.line, *key)
-                                    : note.status();
+        absl::Status ok =
+            note.ok() ? ledger::VerifyCosignature(note->text, s.line, *key) : note.status();
         if (ok.ok()) {
           c.state = CosignatureCheck::State::kVerified;
         } else {
@@ -119,8 +122,9 @@ int Keygen(const std::string& name, const std::string& out) {
   std::error_code ec;
   if (std::filesystem::exists(out, ec) || std::filesystem::is_symlink(out, ec)) {
     return Error(absl::InvalidArgumentError(
-        StrCat(out, " already exists; refusing to overwrite a key file (choose another --out, or "
-                    "move the old key away yourself)")));
+        StrCat(out,
+               " already exists; refusing to overwrite a key file (choose another --out, or "
+               "move the old key away yourself)")));
   }
   absl::StatusOr<ledger::NoteSigner> signer = ledger::NoteSigner::Generate(name);
   if (!signer.ok()) return Error(signer.status());
@@ -179,8 +183,8 @@ int Cosign(const std::string& dir, const std::string& key_file) {
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(*checkpoint);
   if (!note.ok()) return Error(note.status());
 
-  absl::StatusOr<std::optional<std::string>> existing = (*storage)->Get(
-      ledger::Cf::kCosignatures, ledger::CosignatureKey(size, signer->name()));
+  absl::StatusOr<std::optional<std::string>> existing =
+      (*storage)->Get(ledger::Cf::kCosignatures, ledger::CosignatureKey(size, signer->name()));
   if (!existing.ok()) return Error(existing.status());
   if (existing->has_value()) {
     // RunOfflineChecks verified every cosignature by this name under this key.
@@ -189,16 +193,15 @@ int Cosign(const std::string& dir, const std::string& key_file) {
               << signer->name() << " (time " << (old.ok() ? old->timestamp : 0)
               << "); nothing replaced\n";
   } else {
-    absl::StatusOr<std::string> line = ledger::CreateCosignature(
-        note->text, *signer, static_cast<uint64_t>(std::time(nullptr)));
+    absl::StatusOr<std::string> line =
+        ledger::CreateCosignature(note->text, *signer, static_cast<uint64_t>(std::time(nullptr)));
     if (!line.ok()) return Error(line.status());
     absl::Status stored = ledger::StoreCosignature(storage->get(), size, *line);
     if (!stored.ok()) return Error(stored);
     std::cerr << "boai-audit: verified " << Thousands(size) << " entries"
-              << (o.replay != nullptr
-                      ? StrCat(" and ", Thousands(o.replay->accounting_entries()),
-                               " accounting entries")
-                      : std::string())
+              << (o.replay != nullptr ? StrCat(" and ", Thousands(o.replay->accounting_entries()),
+                                               " accounting entries")
+                                      : std::string())
               << "; cosigned the checkpoint at tree size " << size << " as " << signer->name()
               << " (" << me.VerifierKey() << ")\n";
   }

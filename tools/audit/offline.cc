@@ -82,9 +82,8 @@ Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
     absl::StatusOr<ledger::NoteVerifier> verifier =
         ledger::NoteVerifier::FromVerifierKey(o.report.vkey);
     for (const std::string& path : args.checkpoints) {
-      std::string problem = verifier.ok()
-                                ? CheckSavedCheckpoint(path, storage, *verifier, o.report)
-                                : std::string(ToStd(verifier.status().message()));
+      std::string problem = verifier.ok() ? CheckSavedCheckpoint(path, storage, *verifier, o.report)
+                                          : std::string(ToStd(verifier.status().message()));
       o.saved.push_back({path, problem});
       if (!problem.empty() && !o.report.finding.has_value()) {
         o.report.finding = ledger::Finding{std::nullopt, "saved-checkpoint", problem};
@@ -105,8 +104,8 @@ Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
         if (c.state == CosignatureCheck::State::kFailed) {
           o.report.finding = ledger::Finding{
               std::nullopt, "cosignature",
-              StrCat("the cosignature by ", c.name, " of the checkpoint at tree size ",
-                     c.tree_size, ": ", c.detail)};
+              StrCat("the cosignature by ", c.name, " of the checkpoint at tree size ", c.tree_size,
+                     ": ", c.detail)};
           break;
         }
       }

@@ -118,15 +118,18 @@ bool OnlineVerifier::CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t si
                                      ledger::Checkpoint* cp) {
   std::string where = size == 0 ? "the latest checkpoint" : StrCat("the checkpoint at size ", size);
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(sc.note());
-  if (!note.ok()) return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", note.status().message()));
+  if (!note.ok())
+    return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", note.status().message()));
   absl::Status sig = ledger::VerifyNote(*note, *verifier_);
-  if (!sig.ok()) return Fail(std::nullopt, "checkpoint-signature", StrCat(where, ": ", sig.message()));
+  if (!sig.ok())
+    return Fail(std::nullopt, "checkpoint-signature", StrCat(where, ": ", sig.message()));
   absl::StatusOr<ledger::Checkpoint> body = ledger::ParseCheckpointBody(note->text);
-  if (!body.ok()) return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", body.status().message()));
+  if (!body.ok())
+    return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", body.status().message()));
   if (!report().origin.empty() && body->origin != report().origin) {
-    return Fail(std::nullopt, "checkpoint",
-                StrCat(where, " has origin \"", body->origin, "\", expected \"", report().origin,
-                       "\""));
+    return Fail(
+        std::nullopt, "checkpoint",
+        StrCat(where, " has origin \"", body->origin, "\", expected \"", report().origin, "\""));
   }
   if (size != 0 && body->size != size) {
     return Fail(std::nullopt, "checkpoint",
@@ -147,11 +150,10 @@ bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& l
     return Fail(i, "index", StrCat("the leaf sent as index ", i, " says index ", h.index));
   }
   if (h.prev != last_hash_) {
-    return Fail(
-        i, "prev-link",
-        StrCat("prev is ", ledger::HashToHex(h.prev), " but the hash of entry ",
-               i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
-               ledger::HashToHex(last_hash_)));
+    return Fail(i, "prev-link",
+                StrCat("prev is ", ledger::HashToHex(h.prev), " but the hash of entry ",
+                       i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
+                       ledger::HashToHex(last_hash_)));
   }
   if (h.time_ms < last_time_ms_) {
     return Fail(i, "time",
@@ -229,9 +231,9 @@ absl::StatusOr<bool> OnlineVerifier::StreamTo(uint64_t end) {
     if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) {
       return RpcError("ListEntries", args_.target, s);
     }
-    return Fail(next == 0 ? std::nullopt : std::optional<uint64_t>(next - 1), "truncated",
-                StrCat("the server signed tree size ", end, " but streamed only ", next,
-                       " entries"));
+    return Fail(
+        next == 0 ? std::nullopt : std::optional<uint64_t>(next - 1), "truncated",
+        StrCat("the server signed tree size ", end, " but streamed only ", next, " entries"));
   }
   return true;
 }
@@ -246,8 +248,8 @@ absl::StatusOr<std::string> OnlineVerifier::LeafFromServer(uint64_t index) const
   grpc::Status s = stub_->GetEntry(Ctx().get(), req, &e);
   if (!s.ok()) return RpcError(StrCat("GetEntry ", index), args_.target, s);
   if (ledger::LeafHash(e.leaf()) != hashes_[index]) {
-    return absl::DataLossError(StrCat("the server sent different bytes for entry ", index,
-                                      " than it streamed before"));
+    return absl::DataLossError(
+        StrCat("the server sent different bytes for entry ", index, " than it streamed before"));
   }
   return e.leaf();
 }
@@ -268,8 +270,10 @@ std::string OnlineVerifier::CompareBalances(const v1::GetBalancesResponse& b) co
     };
     if (s.net() != f.net) return differ("the net assets", s.net(), f.net);
     if (s.reserved() != f.reserved) return differ("the reservations", s.reserved(), f.reserved);
-    if (s.voidable() != f.voidable) return differ("the voidable matching", s.voidable(), f.voidable);
-    if (s.available() != f.Available()) return differ("the available money", s.available(), f.Available());
+    if (s.voidable() != f.voidable)
+      return differ("the voidable matching", s.voidable(), f.voidable);
+    if (s.available() != f.Available())
+      return differ("the available money", s.available(), f.Available());
     if (s.restricted() != f.def.restricted || s.name() != f.def.name) {
       return StrCat("the server describes fund ", id, " differently from its fund.open entry");
     }
@@ -321,7 +325,8 @@ std::string OnlineVerifier::CheckSaved(const std::string& path, uint64_t size) {
   req.set_new_size(size);
   v1::GetConsistencyProofResponse resp;
   grpc::Status s = stub_->GetConsistencyProof(Ctx().get(), req, &resp);
-  if (!s.ok()) return std::string(ToStd(RpcError("GetConsistencyProof", args_.target, s).message()));
+  if (!s.ok())
+    return std::string(ToStd(RpcError("GetConsistencyProof", args_.target, s).message()));
   std::vector<Hash> proof;
   for (const std::string& h : resp.hashes()) {
     absl::StatusOr<Hash> hash = ledger::HashFromBytes(h);
