@@ -39,7 +39,8 @@ if [ "${1:-}" = setup ]; then
 fi
 
 [ $# -eq 2 ] || die "usage: $0 CASE DIR"
-case_name=$1 dir=$2
+case_name=$1
+dir=$(cd "$2" 2>/dev/null && pwd) || die "no directory $2: run the setup step first"
 [ -s "$dir/out/statement.json" ] || die "no statement in $dir/out: the setup test did not run or failed"
 chromium=$(find_chromium) || { echo "SKIP: chromium is not installed (apt-get install chromium)"; exit 77; }
 
@@ -83,12 +84,12 @@ render() {
 
 # Checks the badge of a page: its data-state and that its text contains $3.
 expect() {
-  local page=$1 query=$2 want_state=$3 want_text=$4 dom tag state text
+  local page=$1 query=$2 want_state=$3 want_text=$4 dom tag state text checks
   dom=$(render "$page" "$query")
   tag=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /(<[^>]*\bid="verify-status"[^>]*>)/')
   [ -n "$tag" ] || die "$case_name$query: no element with id verify-status in the page"
   state=$(printf '%s' "$tag" | perl -ne 'print $1 if /\bdata-state="([^"]*)"/')
-  text=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /id="verify-status"[^>]*>(.*?)<\/p>/s' | perl -pe 's/<[^>]*>//g; s/&amp;/&/g; s/&lt;/</g; s/&gt;/>/g; s/&nbsp;/ /g')
+  text=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /id="verify-status"[^>]*>(.*?)<\/p>/s' | perl -pe 's/<[^>]*>//g; s/&amp;/&/g; s/&lt;/</g; s/&gt;/>/g; s/&nbsp;/ /g; s/\s+/ /g; s/^ //; s/ $//')
   echo "$case_name$query: data-state=\"$state\": $text"
   [ "$state" = "$want_state" ] || die "$case_name$query: data-state is \"$state\", expected \"$want_state\" (badge: $text)"
   case "$text" in
@@ -97,7 +98,8 @@ expect() {
   esac
   # The failure must also be listed under Integrity, where a reader looks for it.
   if [ "$want_state" = failed ]; then
-    printf '%s' "$dom" | grep -qF -- "$want_text" || die "$case_name$query: \"$want_text\" is not in the page"
+    checks=$(perl -0777 -ne 'print $1 if /<ul class="checks">(.*?)<\/ul>/s' <<<"$dom")
+    grep -qF -- "$want_text" <<<"$checks" || die "$case_name$query: \"$want_text\" is not listed under Integrity"
   fi
 }
 
@@ -110,9 +112,11 @@ case "$case_name" in
     expect "$dir/out" "?lang=en" verified "Verified"
     ;;
   changed_amount)
-    # The donations of the first fund in "income by fund" raised by 1 yuan.
+    # The donations of the fund with the most donations in "income by fund"
+    # raised by 1 yuan.
     info=$(tamper amount "$yuan_pl"'
-      my $row = $s->{income}{by_fund}[0] or die "the statement has no income by fund";
+      my ($row) = sort { $b->{donations} <=> $a->{donations} } @{$s->{income}{by_fund}};
+      $row or die "the statement has no income by fund";
       my $was = $row->{donations};
       $row->{donations} = $was + 100;
       $note = join("\t", $row->{fund}, yuan($was + 100), yuan($was));')

@@ -18,7 +18,8 @@
   const el = R.el;
 
   // Reader options from the address: ?lang=en or #lang=en, #vkey=..., #cosigner=...
-  const params = new URLSearchParams(location.search.slice(1) + '&' + location.hash.slice(1));
+  // A verifier key's base64 may hold "+", which form decoding would turn into a space.
+  const params = new URLSearchParams((location.search.slice(1) + '&' + location.hash.slice(1)).replace(/\+/g, '%2B'));
 
   const state = {
     s: window.BOAI_STATEMENT,
@@ -238,7 +239,15 @@
       el('div', { id: 'find-result', 'aria-live': 'polite' }));
   }
 
-  // Looks a gift up by receipt ("123", "B2019-A 123") or entry index ("#42").
+  // The listed leaf at an index, parsed (null if unparseable or not listed).
+  function leafAt(index) {
+    const e = state.s.integrity.entries.find((x) => x.index === index);
+    if (!e) return null;
+    try { const l = JSON.parse(e.leaf); return l && typeof l.body === 'object' && l.body !== null ? l : null; } catch (x) { return null; }
+  }
+
+  // Looks a gift up among the listed leaves by receipt ("17", "HB2019 17", the
+  // receipt key "HB2019-0017") or by entry index ("#42").
   function find(q, by) {
     state.found = { q: q, by: by };
     const out = document.getElementById('find-result');
@@ -251,10 +260,15 @@
       const n = Number(m ? m[1] : q.replace(/^#/, ''));
       if (state.s.integrity.entries.some((e) => e.index === n)) indexes = [n];
     } else {
-      const parts = q.split(/\s+/);
-      const number = Number(parts[parts.length - 1]);
-      const book = parts.length > 1 ? parts.slice(0, -1).join(' ') : null;
-      indexes = state.s.donors.filter((d) => d.receipt_number !== null && d.receipt_number === number && (book === null || d.receipt_book === book)).map((d) => d.index);
+      // Trailing digits are the number, what comes before them (less separators) the book.
+      const rm = /^(.*?)[\s\-#№]*0*(\d+)$/.exec(q);
+      const number = rm ? Number(rm[2]) : NaN;
+      const book = rm && rm[1] !== '' ? rm[1] : null;
+      for (const e of state.s.integrity.entries) {
+        const l = leafAt(e.index);
+        const r = l && l.kind === 'gift' ? l.body.receipt : null;
+        if (r && r.number === number && (book === null || r.book === book)) indexes.push(e.index);
+      }
     }
     if (indexes.length === 0) { out.appendChild(el('p', { class: 'notfound' }, t('find.none', { q: q }))); return; }
     if (indexes.length > 1) out.appendChild(el('p', {}, t('find.many', { n: indexes.length })));
@@ -262,26 +276,32 @@
     out.querySelector('h3').focus();
   }
 
+  // An entry as its leaf says it, with its own verification result.
   function entryCard(index) {
     const e = state.s.integrity.entries.find((x) => x.index === index);
-    const donor = state.s.donors.find((d) => d.index === index);
+    const leaf = leafAt(index);
+    const b = leaf ? leaf.body : {};
     const res = state.entryResult.has(index) ? state.entryResult.get(index) : undefined;
     let verdict;
     if (res === undefined || state.status === 'pending') verdict = el('p', { class: 'entry-state', 'data-state': 'pending' }, t('find.entry.pending'));
     else if (res === null && state.checkpoint) verdict = el('p', { class: 'entry-state', 'data-state': 'verified' }, t('find.entry.ok', { size: state.checkpoint.size }));
     else verdict = el('p', { class: 'entry-state', 'data-state': 'failed' }, t('find.entry.fail', { reason: reason(res || state.errors[0]) }));
-    let pretty = e.leaf;
-    try { pretty = JSON.stringify(JSON.parse(e.leaf), null, 2); } catch (x) { /* shown as is */ }
-    const listed = state.listed.get(index);
+    const pretty = leaf ? JSON.stringify(leaf, null, 2) : e.leaf;
+    const kind = leaf ? String(leaf.kind) : '';
+    const fact = (k, v) => (v === undefined || v === null || v === '' ? null : [el('dt', {}, t(k)), el('dd', {}, v)]);
+    const reversal = state.s.integrity.entries.map((x) => leafAt(x.index)).find((l) => l && l.kind === 'reversal' && l.body.reverses === index);
+    const amount = Number.isSafeInteger(b.amount) ? '¥' + R.yuan(b.amount) : null;
     return el('article', { class: 'entry-card', id: 'found-' + index },
-      el('h3', { tabindex: '-1' }, t('find.found', { index: index }) + (listed ? ' · ' + (I18N.has('kind.' + listed.kind) ? t('kind.' + listed.kind) : listed.kind) : '')),
-      donor ? el('dl', { class: 'facts' },
-        el('dt', {}, t('col.date')), el('dd', {}, donor.date),
-        el('dt', {}, t('col.display')), el('dd', {}, donor.display),
-        el('dt', {}, t('col.amount')), el('dd', {}, R.yuan(donor.amount)),
-        el('dt', {}, t('col.channel')), el('dd', {}, t('channel.' + donor.channel)),
-        el('dt', {}, t('col.receipt')), el('dd', {}, donor.receipt_book === null ? t('none') : donor.receipt_book + ' ' + donor.receipt_number),
-        donor.reversed_by !== null ? [el('dt', {}, t('col.reversed_by')), el('dd', {}, R.entryLink(donor.reversed_by))] : null) : null,
+      el('h3', { tabindex: '-1' }, t('find.found', { index: index }) + (kind ? ' · ' + (I18N.has('kind.' + kind) ? t('kind.' + kind) : kind) : '')),
+      el('dl', { class: 'facts' },
+        fact('col.date', typeof b.date === 'string' ? b.date : null),
+        fact('col.display', b.donor && typeof b.donor.display === 'string' ? b.donor.display : null),
+        fact('col.amount', amount),
+        fact('col.channel', typeof b.channel === 'string' ? t('channel.' + b.channel) : null),
+        fact('col.fund', typeof b.fund === 'string' ? b.fund : null),
+        fact('col.campaign', typeof b.campaign === 'string' ? b.campaign : null),
+        fact('col.receipt', b.receipt ? b.receipt.book + ' ' + b.receipt.number : null),
+        reversal ? [el('dt', {}, t('col.reversed_by')), el('dd', {}, R.entryLink(reversal.index))] : null),
       verdict,
       state.counted.has(index) ? el('p', {}, t('find.counted')) : null,
       el('details', {}, el('summary', {}, t('find.leaf')), el('pre', { class: 'wrap leaf' }, pretty)));
@@ -358,6 +378,14 @@
     }
     state.status = state.errors.length === 0 ? 'verified' : 'failed';
     render();
+    // A link such as index.html#receipt=HB2019-0001 or #entry=42 (e.g. from a QR code
+    // on a receipt) opens the entry in "find my gift".
+    const q = params.get('receipt') !== null ? [params.get('receipt'), 'receipt']
+      : (params.get('entry') !== null ? ['#' + params.get('entry'), 'index'] : null);
+    if (q) {
+      document.getElementById('find-q').value = q[0];
+      find(q[0], q[1]);
+    }
   }
 
   function noStatement() {

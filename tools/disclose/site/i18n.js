@@ -136,7 +136,7 @@
     'chart.empty': '本期没有收支。',
     'chart.tip': '{month} {fund} {what}：¥{amount}',
 
-    'find.help': '输入票据号（例如 123 或 B2019-A 123）或条目序号（例如 #42），查看该条目及其核验结果。',
+    'find.help': '输入捐赠票据号（例如 17、HB2019 17 或 HB2019-0017）或条目序号（例如 #42），查看该条目及其核验结果。',
     'find.label': '票据号或条目序号',
     'find.by': '查找方式',
     'find.by.receipt': '票据号',
@@ -288,7 +288,7 @@
     'chart.empty': 'No income or payments in this period.',
     'chart.tip': '{month} {fund} {what}: ¥{amount}',
 
-    'find.help': 'Enter a receipt number (e.g. 123 or B2019-A 123) or an entry index (e.g. #42) to see the entry and its verification.',
+    'find.help': 'Enter a receipt number (e.g. 17, HB2019 17 or HB2019-0017) or an entry index (e.g. #42) to see the entry and its verification.',
     'find.label': 'Receipt number or entry index',
     'find.by': 'Search by',
     'find.by.receipt': 'Receipt number',
