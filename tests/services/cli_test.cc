@@ -9,43 +9,6 @@
 namespace boai::service::testing {
 namespace {
 
-struct CliRun {
-  int status = -1;  // exit status
-  std::string out;  // stdout and stderr
-};
-
-class CliTest : public ServiceTest {
- protected:
-  CliRun Boai(const std::string& token_file, const std::string& args) {
-    std::string cmd =
-        StrCat(BOAI_PATH, " --target ", server_->target(),
-               token_file.empty() ? "" : StrCat(" --token-file ", token_file), " ", args, " 2>&1");
-    FILE* p = ::popen(cmd.c_str(), "r");
-    CliRun r;
-    if (p == nullptr) return r;
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof(buf), p)) r.out.append(buf, n);
-    int st = ::pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-  }
-
-  std::string TokenFile(const std::string& name, const std::string& token) {
-    std::string path = StrCat(dir_, "/", name, ".token");
-    std::ofstream(path) << token << "\n";
-    return path;
-  }
-
-  int64_t FundNet(const std::string& fund) {
-    v1::GetBalancesRequest br;
-    br.set_fund(fund);
-    v1::GetBalancesResponse bal;
-    grpc::Status s = stub_->GetBalances(Ctx(auditor_).get(), br, &bal);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return bal.funds_size() == 1 ? bal.funds(0).net() : -1;
-  }
-};
-
 TEST_F(CliTest, GiftAmountsAreParsedExactly) {
   std::string clerk = TokenFile("clerk", clerk_);
   CliRun r =

@@ -6,7 +6,10 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,6 +17,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "boai/v1/ledger.grpc.pb.h"
 #include "ledger/strings.h"
@@ -131,6 +136,105 @@ class ServiceTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
   std::string admin_, clerk_, approver_, auditor_;
+};
+
+// The output (stdout and stderr) and exit status of a shell command.
+struct CliRun {
+  int status = -1;
+  std::string out;
+};
+
+inline CliRun RunCommand(const std::string& cmd) {
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  CliRun r;
+  if (p == nullptr) return r;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), p)) r.out.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+// A ServiceTest that also runs the boai binary against its server.
+class CliTest : public ServiceTest {
+ protected:
+  CliRun Boai(const std::string& token_file, const std::string& args) {
+    return RunCommand(StrCat(BOAI_PATH, " --target ", server_->target(),
+                             token_file.empty() ? "" : StrCat(" --token-file ", token_file), " ",
+                             args));
+  }
+
+  std::string TokenFile(const std::string& name, const std::string& token) {
+    std::string path = StrCat(dir_, "/", name, ".token");
+    std::ofstream(path) << token << "\n";
+    return path;
+  }
+
+  int64_t FundNet(const std::string& fund) {
+    v1::GetBalancesRequest br;
+    br.set_fund(fund);
+    v1::GetBalancesResponse bal;
+    grpc::Status s = stub_->GetBalances(Ctx(auditor_).get(), br, &bal);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return bal.funds_size() == 1 ? bal.funds(0).net() : -1;
+  }
+};
+
+// The boaid binary as a child process, on a port the kernel picks.
+class BoaidProcess {
+ public:
+  ~BoaidProcess() { Kill(SIGKILL); }
+
+  // Starts `boaid --data DIR --listen 127.0.0.1:0 ARGS...` and waits until it
+  // logs its port. False if it did not come up.
+  bool Start(const std::string& data_dir, const std::string& log,
+             std::vector<std::string> args = {}) {
+    log_ = log;
+    std::ofstream(log, std::ios::trunc).flush();
+    pid_ = ::fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      FILE* f = std::freopen(log.c_str(), "w", stderr);
+      (void)f;
+      std::vector<std::string> all = {BOAID_PATH, "--data", data_dir, "--listen", "127.0.0.1:0"};
+      all.insert(all.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for (std::string& a : all) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(BOAID_PATH, argv.data());
+      ::_exit(127);
+    }
+    port_ = 0;
+    for (int i = 0; i < 600 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::string text = ReadFileText(log);
+      size_t at = text.find(" port=");
+      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 6);
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = 0;
+        return false;
+      }
+    }
+    return port_ != 0;
+  }
+
+  // Sends `sig` and waits for the process; returns its wait status.
+  int Kill(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return status;
+  }
+
+  std::string target() const { return StrCat("127.0.0.1:", port_); }
+  std::string log() const { return ReadFileText(log_); }
+
+ private:
+  pid_t pid_ = 0;
+  int port_ = 0;
+  std::string log_;
 };
 
 }  // namespace boai::service::testing
