@@ -51,13 +51,16 @@
     return el('section', { id: id, 'aria-labelledby': id + '-h' }, el('h2', { id: id + '-h' }, t(titleKey)), ...content);
   }
 
+  // Columns whose values must not wrap (dates, entry links).
+  const NOWRAP = new Set(['col.date', 'col.index', 'col.month', 'col.window']);
+
   // columns: [{h: i18n key, v: row => text|Node, num: bool}]; rowId: row => id.
   function table(captionKey, columns, rows, opts) {
     opts = opts || {};
     const cap = t(captionKey);
     const thead = el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col', class: c.num ? 'num' : null }, t(c.h)))));
     const tbody = el('tbody', {}, rows.map((r) => el('tr', { id: opts.rowId ? opts.rowId(r) : null, class: opts.rowClass ? opts.rowClass(r) : null },
-      columns.map((c, k) => el(k === 0 && opts.rowHeader ? 'th' : 'td', { class: c.num ? 'num' : null, scope: k === 0 && opts.rowHeader ? 'row' : null }, c.v(r))))));
+      columns.map((c, k) => el(k === 0 && opts.rowHeader ? 'th' : 'td', { class: c.num ? 'num' : (NOWRAP.has(c.h) ? 'nowrap' : null), scope: k === 0 && opts.rowHeader ? 'row' : null }, c.v(r))))));
     const parts = [el('caption', { class: opts.showCaption ? null : 'visually-hidden' }, cap), thead, tbody];
     if (opts.foot) parts.push(el('tfoot', {}, el('tr', {}, opts.foot.map((f, k) => el(k === 0 ? 'th' : 'td', { class: k > 0 ? 'num' : null, scope: k === 0 ? 'row' : null }, f)))));
     if (rows.length === 0) parts.push(el('tbody', {}, el('tr', {}, el('td', { colspan: columns.length, class: 'empty' }, t('none')))));
