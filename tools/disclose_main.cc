@@ -45,8 +45,7 @@ constexpr int kExitUsage = 2;
 
 int Fail(const absl::Status& s) {
   std::cerr << "boai-disclose: " << ToStd(s.message()) << "\n";
-  return s.code() == absl::StatusCode::kInvalidArgument ||
-                 s.code() == absl::StatusCode::kNotFound
+  return s.code() == absl::StatusCode::kInvalidArgument || s.code() == absl::StatusCode::kNotFound
              ? kExitUsage
              : kExitBad;
 }
@@ -66,7 +65,8 @@ std::string Yuan(int64_t fen) {
   std::string digits = std::to_string((fen < 0 ? -fen : fen) / 100);
   for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(i, ",");
   char cents[8];
-  std::snprintf(cents, sizeof(cents), ".%02lld", static_cast<long long>((fen < 0 ? -fen : fen) % 100));
+  std::snprintf(cents, sizeof(cents), ".%02lld",
+                static_cast<long long>((fen < 0 ? -fen : fen) % 100));
   return StrCat(fen < 0 ? "-" : "", digits, cents);
 }
 
@@ -107,8 +107,9 @@ int Publish(const std::string& dir, const std::string& period, const std::string
 
   const nlohmann::json& s = *statement;
   std::cout << "statement   " << s["period"]["kind"].get<std::string>() << " "
-            << s["period"]["id"].get<std::string>() << " (" << s["period"]["from"].get<std::string>()
-            << " to " << s["period"]["to"].get<std::string>() << ")\n"
+            << s["period"]["id"].get<std::string>() << " ("
+            << s["period"]["from"].get<std::string>() << " to "
+            << s["period"]["to"].get<std::string>() << ")\n"
             << "income      " << Yuan(s["income"]["total"]) << " yuan (donations "
             << Yuan(s["income"]["donations"]) << ", grants " << Yuan(s["income"]["grants"])
             << ", matching " << Yuan(s["income"]["matching"]) << ")\n"
@@ -145,9 +146,10 @@ int Due(const std::string& dir, const std::string& on, bool json, bool all) {
     std::cout << DueJson(*items, on).dump(2) << "\n";
     return kExitOk;
   }
-  std::printf("disclosure deadlines on %s (overdue = the deadline has passed: check it was "
-              "published)\n\n",
-              on.c_str());
+  std::printf(
+      "disclosure deadlines on %s (overdue = the deadline has passed: check it was "
+      "published)\n\n",
+      on.c_str());
   std::printf("  %-18s %-14s %-25s %-12s %s\n", "what", "period", "covers", "due", "status");
   for (const DueItem& i : *items) {
     std::printf("  %-18s %-14s %-25s %-12s %s%s%s\n", i.what.c_str(), i.period.c_str(),

@@ -304,14 +304,15 @@ std::vector<DemoOp> DemoIndicators() {
   std::vector<DemoOp> ops;
   for (const I& i : std::initializer_list<I>{
            {"first-aid.certified", "应急救护取证培训 First-aid certified", "人 persons", 1379},
-           {"first-aid.trained", "应急救护普及培训 First-aid awareness trained", "人次 person-times",
-            35000},
+           {"first-aid.trained", "应急救护普及培训 First-aid awareness trained",
+            "人次 person-times", 35000},
            {"stem-cell.registrations", "造血干细胞入库登记 Stem-cell donor registrations",
             "人 persons", 123},
-           {"organ-donation.volunteers", "遗体器官捐献志愿登记 Organ-donation volunteers (about 30)",
-            "人 persons", 30},
+           {"organ-donation.volunteers",
+            "遗体器官捐献志愿登记 Organ-donation volunteers (about 30)", "人 persons", 30},
            {"volunteers", "红十字志愿者 Red Cross volunteers", "人 persons", 1800}}) {
-    ops.push_back(DemoOp{"indicator", kClerk, Indicator{"2019-12-31", i.id, i.name, i.unit, i.value},
+    ops.push_back(DemoOp{"indicator", kClerk,
+                         Indicator{"2019-12-31", i.id, i.name, i.unit, i.value},
                          StrCat("INDICATOR-2019-", i.id), std::nullopt, "", false});
   }
   return ops;

@@ -62,8 +62,8 @@ std::vector<DemoOp> DemoIndicators();
 // hospitals), for privacy scans of exported files.
 std::vector<std::string> DemoPersonalValues();
 
-// Loads the dataset, then the indicators, through `clerk`, registering people in `people`. Re-running it
-// adds nothing (idempotent keys). Writes one line per step to `log`. Fails if any
+// Loads the dataset, then the indicators, through `clerk`, registering people in `people`.
+// Re-running it adds nothing (idempotent keys). Writes one line per step to `log`. Fails if any
 // operation fails, or if the rejected one is accepted.
 absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& log);
 

@@ -126,17 +126,16 @@ struct Release {  // releases a restriction: restricted fund -> unrestricted fun
 // A non-monetary indicator the reports publish beside the money (people trained in
 // first aid, volunteers, ...). Moves no money; public statements list it.
 struct Indicator {
-  std::string date;  // the day the count was taken (the end of what it covers)
-  std::string id;    // stable id, e.g. "first-aid.certified"
-  std::string name;  // what is counted, for readers ("应急救护取证 certified first-aiders")
-  std::string unit;  // e.g. "人 persons"
+  std::string date;   // the day the count was taken (the end of what it covers)
+  std::string id;     // stable id, e.g. "first-aid.certified"
+  std::string name;   // what is counted, for readers ("应急救护取证 certified first-aiders")
+  std::string unit;   // e.g. "人 persons"
   int64_t value = 0;  // >= 0
 };
 
-using Body =
-    std::variant<AccountOpen, FundOpen, CampaignOpen, ProgrammeRules, Gift, Match, Clawback,
-                 Settlement, PaymentRequest, PaymentDecision, Reversal, ReceiptVoid, Release,
-                 Indicator>;
+using Body = std::variant<AccountOpen, FundOpen, CampaignOpen, ProgrammeRules, Gift, Match,
+                          Clawback, Settlement, PaymentRequest, PaymentDecision, Reversal,
+                          ReceiptVoid, Release, Indicator>;
 
 // A parsed accounting entry.
 struct Entry {

@@ -23,9 +23,8 @@ std::string Str(const json& j, const char* f) {
 std::string ParseHashes(const json& arr, const std::string& what, std::vector<ledger::Hash>* out) {
   if (!arr.is_array()) return StrCat(what, " is not an array of base64 hashes");
   for (const json& h : arr) {
-    absl::StatusOr<ledger::Hash> hash =
-        h.is_string() ? ledger::HashFromBase64(h.get<std::string>())
-                      : absl::InvalidArgumentError("not a string");
+    absl::StatusOr<ledger::Hash> hash = h.is_string() ? ledger::HashFromBase64(h.get<std::string>())
+                                                      : absl::InvalidArgumentError("not a string");
     if (!hash.ok()) return StrCat(what, " holds a value that is not a base64 SHA-256 hash");
     out->push_back(*hash);
   }
@@ -105,7 +104,8 @@ std::string CheckIntegrity(const json& s, const ledger::Ledger& log, CheckReport
                     " is not the hash of the leaf (", ledger::HashToBase64(hash), ")");
     }
     std::vector<ledger::Hash> proof;
-    bad = ParseHashes(e.value("inclusion_proof", json()), StrCat(where, ".inclusion_proof"), &proof);
+    bad =
+        ParseHashes(e.value("inclusion_proof", json()), StrCat(where, ".inclusion_proof"), &proof);
     if (!bad.empty()) return bad;
     absl::Status incl = ledger::VerifyInclusion(hash, index, cp->size, proof, cp->root);
     if (!incl.ok()) {
@@ -130,17 +130,19 @@ std::string CheckIntegrity(const json& s, const ledger::Ledger& log, CheckReport
     bad = ParseHashes(previous.value("consistency_proof", json()),
                       "integrity.previous.consistency_proof", &proof);
     if (!bad.empty()) return bad;
-    absl::Status ok = old.size == cp->size
-                          ? (old.root == cp->root && proof.empty()
-                                 ? absl::OkStatus()
-                                 : absl::FailedPreconditionError("same size, different root"))
-                          : ledger::VerifyConsistency(old.size, cp->size, old.root, cp->root, proof);
+    absl::Status ok =
+        old.size == cp->size
+            ? (old.root == cp->root && proof.empty()
+                   ? absl::OkStatus()
+                   : absl::FailedPreconditionError("same size, different root"))
+            : ledger::VerifyConsistency(old.size, cp->size, old.root, cp->root, proof);
     if (!ok.ok()) {
       return StrCat("integrity.previous: the consistency proof does not verify: ", ok.message());
     }
   }
 
-  absl::StatusOr<std::vector<std::string>> stored = ledger::ReadCosignatureLines(*log.storage(), cp->size);
+  absl::StatusOr<std::vector<std::string>> stored =
+      ledger::ReadCosignatureLines(*log.storage(), cp->size);
   if (!stored.ok()) return std::string(ToStd(stored.status().message()));
   std::set<std::string> known(stored->begin(), stored->end());
   const json cosigs = in.value("cosignatures", json::array());
@@ -163,7 +165,8 @@ std::string FirstDifference(const json& stated, const json& computed, const std:
   }
   if (computed.is_object()) {
     for (const auto& [k, v] : computed.items()) {
-      if (!stated.contains(k)) return StrCat(path, ".", k, ": missing (the leaves give ", v.dump(), ")");
+      if (!stated.contains(k))
+        return StrCat(path, ".", k, ": missing (the leaves give ", v.dump(), ")");
       std::string d = FirstDifference(stated[k], v, StrCat(path, ".", k));
       if (!d.empty()) return d;
     }
@@ -219,8 +222,8 @@ absl::StatusOr<CheckReport> CheckStatement(const json& statement, const ledger::
   }
   for (const auto& [i, leaf] : listed) {
     if (!expected.count(i)) {
-      report.problem = StrCat("entry ", i, " (", leaf.kind,
-                              ") is listed but does not belong in this statement");
+      report.problem =
+          StrCat("entry ", i, " (", leaf.kind, ") is listed but does not belong in this statement");
       return report;
     }
   }

@@ -27,8 +27,8 @@ namespace boai::disclose {
 
 struct CheckReport {
   uint64_t tree_size = 0;
-  uint64_t entries = 0;       // leaves checked
-  std::string problem;        // the first mismatch; empty when the statement checks out
+  uint64_t entries = 0;  // leaves checked
+  std::string problem;   // the first mismatch; empty when the statement checks out
   bool ok() const { return problem.empty(); }
 };
 

@@ -23,12 +23,12 @@
 namespace boai::disclose {
 
 struct DueItem {
-  std::string what;    // "annual-report", "campaign-interim", "campaign-final"
-  std::string period;  // the boai-disclose --period to publish it with
+  std::string what;      // "annual-report", "campaign-interim", "campaign-final"
+  std::string period;    // the boai-disclose --period to publish it with
   std::string from, to;  // what it covers
-  std::string due;     // the deadline, inclusive
-  std::string status;  // "overdue", "due" or "upcoming"
-  std::string name;    // the campaign's name, or "" for annual reports
+  std::string due;       // the deadline, inclusive
+  std::string status;    // "overdue", "due" or "upcoming"
+  std::string name;      // the campaign's name, or "" for annual reports
 };
 
 // Days before a deadline from which it is "due" rather than "upcoming".

@@ -231,8 +231,8 @@ std::set<uint64_t> SelectLeaves(const Period& p, const std::vector<Leaf>& all) {
 
 const std::vector<std::string>& FigureSections() {
   static const std::vector<std::string> kSections = {
-      "income", "payments",   "in_kind", "campaigns",  "funds",
-      "aid",    "donors",     "corrections", "indicators", "monthly"};
+      "income", "payments", "in_kind",     "campaigns",  "funds",
+      "aid",    "donors",   "corrections", "indicators", "monthly"};
   return kSections;
 }
 
@@ -258,8 +258,8 @@ class Tally {
   absl::StatusOr<const Leaf*> Get(uint64_t index, const Leaf& by, const char* what) const {
     auto it = listed_.find(index);
     if (it == listed_.end()) {
-      return absl::InvalidArgumentError(StrCat("entry ", by.index, " (", by.kind, ") names ",
-                                               what, " ", index, ", which is not listed"));
+      return absl::InvalidArgumentError(StrCat("entry ", by.index, " (", by.kind, ") names ", what,
+                                               " ", index, ", which is not listed"));
     }
     return &it->second;
   }
@@ -558,8 +558,10 @@ class Tally {
     out["indicators"] = indicators;
     json monthly = json::array();
     for (const auto& [key, v] : monthly_) {
-      monthly.push_back(
-          {{"month", key.first}, {"fund", key.second}, {"income", v.first}, {"payments", v.second}});
+      monthly.push_back({{"month", key.first},
+                         {"fund", key.second},
+                         {"income", v.first},
+                         {"payments", v.second}});
     }
     out["monthly"] = monthly;
     return out;

@@ -63,11 +63,10 @@ json HashesJson(const std::vector<ledger::Hash>& hashes) {
 
 // The "previous" block: the earlier statement's checkpoint and the consistency
 // proof from its size to `size`.
-absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previous,
-                                   uint64_t size) {
+absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previous, uint64_t size) {
   const json* cp_text = nullptr;
-  if (previous.is_object() && previous.contains("integrity") &&
-      previous["integrity"].is_object() && previous["integrity"].contains("checkpoint") &&
+  if (previous.is_object() && previous.contains("integrity") && previous["integrity"].is_object() &&
+      previous["integrity"].contains("checkpoint") &&
       previous["integrity"]["checkpoint"].is_string()) {
     cp_text = &previous["integrity"]["checkpoint"];
   }
@@ -87,9 +86,9 @@ absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previo
   absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
   if (!cp.ok()) return cp.status();
   if (cp->size > size) {
-    return absl::FailedPreconditionError(
-        StrCat("the previous statement was cut at ", cp->size, " entries, but the ledger has only ",
-               size, ": entries were removed since"));
+    return absl::FailedPreconditionError(StrCat("the previous statement was cut at ", cp->size,
+                                                " entries, but the ledger has only ", size,
+                                                ": entries were removed since"));
   }
   absl::StatusOr<std::vector<ledger::Hash>> proof =
       cp->size == size ? std::vector<ledger::Hash>{} : log.ConsistencyProof(cp->size, size);
@@ -97,9 +96,9 @@ absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previo
   absl::StatusOr<ledger::Hash> root = ledger::RootAt(ledger::StoredNodes(log.storage()), size);
   if (!root.ok()) return root.status();
   absl::Status consistent =
-      cp->size == size ? (cp->root == *root ? absl::OkStatus()
-                                            : absl::FailedPreconditionError("roots differ"))
-                       : ledger::VerifyConsistency(cp->size, size, cp->root, *root, *proof);
+      cp->size == size
+          ? (cp->root == *root ? absl::OkStatus() : absl::FailedPreconditionError("roots differ"))
+          : ledger::VerifyConsistency(cp->size, size, cp->root, *root, *proof);
   if (!consistent.ok()) {
     return absl::FailedPreconditionError(
         StrCat("the ledger is not consistent with the previous statement's checkpoint (size ",
@@ -139,7 +138,8 @@ absl::StatusOr<json> BuildStatement(const ledger::Ledger& log, std::string_view 
                        {"inclusion_proof", HashesJson(*proof)}});
   }
   json cosignatures = json::array();
-  absl::StatusOr<std::vector<std::string>> lines = ledger::ReadCosignatureLines(*log.storage(), size);
+  absl::StatusOr<std::vector<std::string>> lines =
+      ledger::ReadCosignatureLines(*log.storage(), size);
   if (!lines.ok()) return lines.status();
   for (const std::string& line : *lines) cosignatures.push_back(line);
   json previous = nullptr;

@@ -20,8 +20,9 @@ inline std::string Validate(const nlohmann::json& schema, const nlohmann::json& 
                             const std::string& path = "$") {
   using nlohmann::json;
   static const std::set<std::string> kKnown = {
-      "$schema", "$id",   "title", "description", "type",    "required",
-      "properties", "additionalProperties", "items", "enum", "minimum", "pattern"};
+      "$schema", "$id",      "title",      "description",
+      "type",    "required", "properties", "additionalProperties",
+      "items",   "enum",     "minimum",    "pattern"};
   if (schema.is_boolean()) return schema.get<bool>() ? "" : path + ": no value is allowed here";
   if (!schema.is_object()) return path + ": the schema is not an object";
   for (const auto& [k, v] : schema.items()) {
@@ -41,7 +42,8 @@ inline std::string Validate(const nlohmann::json& schema, const nlohmann::json& 
     const json& t = schema["type"];
     bool ok = false;
     if (t.is_string()) ok = type_ok(t.get<std::string>());
-    for (const json& one : t.is_array() ? t : json::array()) ok = ok || type_ok(one.get<std::string>());
+    for (const json& one : t.is_array() ? t : json::array())
+      ok = ok || type_ok(one.get<std::string>());
     if (!ok) return path + ": " + doc.dump() + " is not of type " + t.dump();
   }
   if (schema.contains("enum")) {
