@@ -118,18 +118,28 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
   std::string_view s = bytes;
   LeafView out;
   std::string_view key, kind, prev;
+  // prev is exactly 64 hex digits in quotes: converted and checked in one pass
+  // (HashFromHex) rather than scanned as a general string first.
+  auto eat_prev = [&s, &prev] {
+    if (s.size() < 66 || s.back() != '"' || s[s.size() - 66] != '"') return false;
+    prev = s.substr(s.size() - 65, 64);
+    s.remove_suffix(66);
+    return true;
+  };
+  absl::StatusOr<Hash> prev_hash;
   bool ok = EatBack(&s, ",\"v\":1}") && EatBackUint(&s, &out.header.time_ms) &&
-            EatBack(&s, ",\"time_ms\":") && EatBackPlainString(&s, &prev, false) &&
-            prev.size() == 64 && EatBack(&s, ",\"prev\":") && EatBackPlainString(&s, &kind, true) &&
+            EatBack(&s, ",\"time_ms\":") && eat_prev() && (prev_hash = HashFromHex(prev)).ok() &&
+            EatBack(&s, ",\"prev\":") && EatBackPlainString(&s, &kind, true) &&
             EatBack(&s, ",\"kind\":") && EatBackPlainString(&s, &key, false) &&
             EatBack(&s, ",\"key\":") && EatBackUint(&s, &out.header.index) &&
             EatBack(&s, ",\"index\":") && s.substr(0, 8) == "{\"body\":" && s.size() >= 10 &&
             s[8] == '{' && s.back() == '}';
   if (ok) {
-    for (char c : prev) ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    // Canonical hex is lower case; HashFromHex also takes upper.
+    for (char c : prev) ok = ok && !(c >= 'A' && c <= 'F');
   }
   if (!ok) return DecodeView(bytes);  // not the canonical layout: the full decoder says why
-  out.header.prev = *HashFromHex(prev);
+  out.header.prev = *prev_hash;
   out.header.key = std::string(key);
   out.header.kind = std::string(kind);
   out.body = s.substr(8);

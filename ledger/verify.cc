@@ -43,6 +43,7 @@ struct Chunk {
   std::vector<size_t> ends;                       // where each leaf ends in `arena`
   std::vector<Hash> hashes;                       // RFC 9162 leaf hashes
   std::vector<absl::StatusOr<LeafView>> decoded;  // views into `arena`
+  std::vector<absl::StatusOr<std::any>> prepared;  // LeafChecker::Prepare, when set
   std::optional<Finding> gap;                     // the entries stop being contiguous here
   std::optional<Finding> tree_problem;            // first stored tree row that differs
   std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
@@ -59,7 +60,7 @@ struct Chunk {
 
 // The worker's half: everything about one chunk that needs no other chunk.
 void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::string& origin,
-                bool check_tree, Chunk& c) {
+                bool check_tree, const LeafChecker* checker, Chunk& c) {
   std::unique_ptr<rocksdb::Iterator> it = st.NewScanIterator(Cf::kEntries);
   c.arena.reserve(kChunkLeaves * 512);
   for (it->Seek(U64Key(c.first)); it->Valid() && c.size() < kChunkLeaves; it->Next()) {
@@ -131,6 +132,10 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
   for (size_t j = 0; j < n; ++j) {
     c.hashes[j] = LeafHash(c.leaf(j));
     c.decoded.push_back(decoder.DecodeEnvelope(c.leaf(j)));
+    if (checker != nullptr) {
+      c.prepared.push_back(c.decoded.back().ok() ? checker->Prepare(*c.decoded.back(), c.leaf(j))
+                                                 : absl::StatusOr<std::any>(std::any()));
+    }
     row.clear();
     local.Append(c.hashes[j], [&row](int, uint64_t, const Hash& h) { row.append(HashBytes(h)); });
     while (next_cp < c.checkpoints.size() && c.checkpoints[next_cp].size == c.first + j + 1) {
@@ -231,7 +236,7 @@ class Verifier {
   bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
                  const absl::StatusOr<LeafView>& leaf);
   bool CheckGenesis(const LeafView& leaf);
-  bool CheckChunkInOrder(const Chunk& c);
+  bool CheckChunkInOrder(Chunk& c);
   bool CheckAboveChunk(const Chunk& c);
   bool CheckEnd(const std::vector<Hash>& last_edge);
 
@@ -310,12 +315,18 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
 }
 
 // The in-order checks of one chunk, after its worker is done.
-bool Verifier::CheckChunkInOrder(const Chunk& c) {
+bool Verifier::CheckChunkInOrder(Chunk& c) {
   size_t next_cp = 0;
   for (size_t j = 0; j < c.size(); ++j) {
     const uint64_t i = c.first + j;
     if (!CheckLeaf(i, c.leaf(j), c.hashes[j], c.decoded[j])) return false;
     if (c.tree_problem.has_value() && c.tree_problem->index == i) return Fail(*c.tree_problem);
+    if (options_.checker != nullptr) {
+      absl::StatusOr<std::any> p = std::move(c.prepared[j]);
+      absl::Status s = p.ok() ? options_.checker->Apply(*c.decoded[j], c.leaf(j), std::move(*p))
+                              : p.status();
+      if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
+    }
     if (options_.on_leaf) {
       absl::Status s = options_.on_leaf(*c.decoded[j], c.leaf(j));
       if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
@@ -419,7 +430,7 @@ bool Verifier::Run() {
     next_first += kChunkLeaves;
     Chunk* raw = c.get();
     in_flight.emplace_back(std::move(c), pool.Submit([this, raw] {
-      CheckChunk(st_, *verifier_, report_.origin, options_.check_tree, *raw);
+      CheckChunk(st_, *verifier_, report_.origin, options_.check_tree, options_.checker, *raw);
     }));
   };
   auto drain = [&in_flight] {

@@ -8,6 +8,7 @@
 #ifndef BOAI_LEDGER_VERIFY_H_
 #define BOAI_LEDGER_VERIFY_H_
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -18,6 +19,21 @@
 #include "ledger/leaf.h"
 
 namespace boai::ledger {
+
+// Checks beyond the log's own, leaf by leaf (the accounting replay is one), split
+// in two so that the costly part that needs no other leaf runs on the worker
+// threads, chunks in parallel, and only what depends on order runs in order.
+class LeafChecker {
+ public:
+  virtual ~LeafChecker() = default;
+  // Worker threads, concurrently and in any order, for each leaf that decoded:
+  // parsing and format checks. An error is reported when the leaf's turn comes
+  // in log order (so the first bad index is still the one named).
+  virtual absl::StatusOr<std::any> Prepare(const LeafView& leaf, std::string_view bytes) const = 0;
+  // The main thread, in log order, after the leaf passed the log's checks, with
+  // what Prepare returned for it. A non-OK status becomes a finding at that index.
+  virtual absl::Status Apply(const LeafView& leaf, std::string_view bytes, std::any prepared) = 0;
+};
 
 struct VerifyOptions {
   // The verifier key to trust (signed-note form). Empty: the key recorded in the
@@ -33,6 +49,10 @@ struct VerifyOptions {
   // Called for each leaf that passed the chain checks, in order. A non-OK status
   // becomes a finding at that index (the accounting replay plugs in here).
   std::function<absl::Status(const LeafView&, std::string_view bytes)> on_leaf;
+  // The same, with the independent part run in parallel: see LeafChecker. Not
+  // owned; may be combined with on_leaf (the checker runs first).
+  // Default: none
+  LeafChecker* checker = nullptr;
 };
 
 // The first problem found. Verification stops there: what follows a break is noise.

@@ -116,6 +116,8 @@ class Books : public PostingContext {
   std::map<std::string, std::string> Snapshot() const;
   // Keys changed since the last call, with their new values (nullopt = deleted).
   std::map<std::string, std::optional<std::string>> TakeDirty();
+  // Forgets which records changed, without serializing them (the replay keeps none).
+  void ClearDirty() { dirty_.clear(); }
   // Loads a Snapshot() back. InvalidArgument if a record does not parse.
   absl::Status Load(const std::map<std::string, std::string>& records);
 

@@ -9,9 +9,17 @@ namespace boai::books {
 
 Replay::Replay(const ledger::Storage* storage) : books_(StorageLeafReader(storage)) {}
 
+Replay::Replay(LeafReader reader) : books_(std::move(reader)) {}
+
 absl::Status Replay::OnLeaf(const ledger::LeafView& leaf, std::string_view bytes) {
+  absl::StatusOr<std::any> prepared = Prepare(leaf, bytes);
+  if (!prepared.ok()) return prepared.status();
+  return Apply(leaf, bytes, std::move(*prepared));
+}
+
+absl::StatusOr<std::any> Replay::Prepare(const ledger::LeafView& leaf, std::string_view) const {
   const std::string& kind = leaf.header.kind;
-  if (!IsAccountingKind(kind)) return absl::OkStatus();
+  if (!IsAccountingKind(kind)) return std::any();
   nlohmann::json body = nlohmann::json::parse(leaf.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return absl::InvalidArgumentError("the body is not JSON");
   absl::StatusOr<std::string> canonical = ledger::EncodeCanonicalJson(body);
@@ -22,8 +30,14 @@ absl::Status Replay::OnLeaf(const ledger::LeafView& leaf, std::string_view bytes
   }
   absl::StatusOr<Entry> entry = ParseEntry(kind, body);  // from the parsed JSON
   if (!entry.ok()) return entry.status();
+  return std::any(std::move(*entry));
+}
+
+absl::Status Replay::Apply(const ledger::LeafView& leaf, std::string_view, std::any prepared) {
+  const Entry* entry = std::any_cast<Entry>(&prepared);
+  if (entry == nullptr) return absl::OkStatus();  // not an accounting entry
   absl::Status s = books_.Apply(*entry, leaf.header.index, leaf.header.time_ms);
-  books_.TakeDirty();  // the replay keeps no record of changes
+  books_.ClearDirty();  // the replay keeps no record of changes
   if (!s.ok()) return s;
   ++entries_;
   return absl::OkStatus();

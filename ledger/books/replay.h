@@ -13,18 +13,30 @@
 #include "ledger/books/books.h"
 #include "ledger/leaf.h"
 #include "ledger/storage.h"
+#include "ledger/verify.h"
 
 namespace boai::books {
 
-class Replay {
+class Replay : public ledger::LeafChecker {
  public:
   // `storage` is read for reversals (earlier leaves, already verified). Not owned.
   explicit Replay(const ledger::Storage* storage);
+  // Reads earlier leaves (which reversals name) through `reader` instead: the
+  // online auditor fetches them from a server and checks them against the leaf
+  // hashes it computed itself.
+  explicit Replay(LeafReader reader);
 
   // Applies one leaf; an error says which rule it breaks. For VerifyOptions::on_leaf.
   absl::Status OnLeaf(const ledger::LeafView& leaf, std::string_view bytes);
 
-  // After the last leaf: the first record where the database's derived state
+  // The same in two steps, for VerifyOptions::checker: Prepare parses and checks
+  // the body (any thread), Apply applies it to the books (in log order).
+  absl::StatusOr<std::any> Prepare(const ledger::LeafView& leaf,
+                                   std::string_view bytes) const override;
+  absl::Status Apply(const ledger::LeafView& leaf, std::string_view bytes,
+                     std::any prepared) override;
+
+  // After the last leaf (offline): the first record where the database's derived state
   // differs from the replay (missing, extra or different), or nullopt if equal.
   std::optional<std::string> CompareState(const ledger::Storage& storage) const;
 
