@@ -5,8 +5,9 @@
 # data-state="failed" with the reason on the page.
 #
 #   site_test.sh setup BOAI BOAI_DISCLOSE DIR   # demo ledger + 2019 statement in DIR/out
+#   site_test.sh setup_cosigned BOAI_AUDIT BOAI_DISCLOSE DIR  # cosigned copy, DIR/cosigned
 #   site_test.sh CASE DIR                       # CASE: verified, changed_amount,
-#                                               #       changed_leaf, bad_signature
+#                                               #   changed_leaf, bad_signature, cosigned
 #
 # Needs bash, coreutils and perl (JSON::PP, MIME::Base64: core modules). Exit 0
 # pass, 1 fail, 77 skipped (no chromium: `apt-get install chromium`, which
@@ -38,6 +39,23 @@ if [ "${1:-}" = setup ]; then
   exit 0
 fi
 
+# setup_cosigned: a copy of that ledger whose checkpoint an auditor cosigned
+# (boai-audit keygen + cosign), and its statement in DIR/cosigned.
+if [ "${1:-}" = setup_cosigned ]; then
+  [ $# -eq 4 ] || die "usage: $0 setup_cosigned BOAI_AUDIT BOAI_DISCLOSE DIR"
+  audit=$2 disclose=$3 dir=$4
+  [ -d "$dir/data" ] || die "no ledger in $dir/data: run the setup step first"
+  rm -rf "$dir/cdata" "$dir/cosigned" "$dir/cosigner.key"
+  cp -r "$dir/data" "$dir/cdata"
+  "$audit" keygen --name audit.example.cn/site-test --out "$dir/cosigner.key" >/dev/null || die "boai-audit keygen failed"
+  "$audit" vkey --key "$dir/cosigner.key" > "$dir/cosigner.vkey" || die "boai-audit vkey --key failed"
+  "$audit" cosign --data "$dir/cdata" --key "$dir/cosigner.key" || die "boai-audit cosign failed"
+  "$disclose" --data "$dir/cdata" --period 2019 --out "$dir/cosigned" || die "boai-disclose failed"
+  grep -q 'audit.example.cn/site-test' "$dir/cosigned/statement.json" || die "the statement carries no cosignature"
+  echo "cosigned statement written to $dir/cosigned"
+  exit 0
+fi
+
 [ $# -eq 2 ] || die "usage: $0 CASE DIR"
 case_name=$1
 dir=$(cd "$2" 2>/dev/null && pwd) || die "no directory $2: run the setup step first"
@@ -56,8 +74,8 @@ write_js() {
 # A copy of the output in which perl code ($s is the decoded statement) changed
 # something; prints what the expected reasons need (see each case).
 tamper() {
-  local name=$1 code=$2
-  cp -r "$dir/out" "$work/$name"
+  local name=$1 code=$2 src=${3:-$dir/out}
+  cp -r "$src" "$work/$name"
   perl -MJSON::PP -MMIME::Base64 -e '
     my ($file, $code) = @ARGV;
     local $/; open my $in, "<:raw", $file or die "$file: $!"; my $text = <$in>; close $in;
@@ -86,6 +104,7 @@ render() {
 expect() {
   local page=$1 query=$2 want_state=$3 want_text=$4 dom tag state text checks
   dom=$(render "$page" "$query")
+  dom_last=$dom
   tag=$(printf '%s' "$dom" | perl -0777 -ne 'print $1 if /(<[^>]*\bid="verify-status"[^>]*>)/')
   [ -n "$tag" ] || die "$case_name$query: no element with id verify-status in the page"
   state=$(printf '%s' "$tag" | perl -ne 'print $1 if /\bdata-state="([^"]*)"/')
@@ -147,6 +166,22 @@ case "$case_name" in
       $s->{integrity}{checkpoint} = $cp;' >/dev/null
     expect "$work/sig" "?lang=en" failed "checkpoint signature invalid"
     expect "$work/sig" "" failed "检查点签名无效"
+    ;;
+  cosigned)
+    # With the auditor's key given (#cosigner=), the cosignature is verified;
+    # one flipped bit in it fails the page.
+    [ -s "$dir/cosigned/statement.json" ] || die "no cosigned statement: the setup_cosigned test did not run or failed"
+    vkey=$(cat "$dir/cosigner.vkey")
+    expect "$dir/cosigned" "?lang=en#cosigner=$vkey" verified "Verified"
+    grep -qF "audit.example.cn/site-test, time " <<<"$dom_last" || die "the cosignature is not listed"
+    grep -qF "signature valid (key $vkey)" <<<"$dom_last" || die "the cosignature is not shown as verified"
+    tamper cosig '
+      my $line = $s->{integrity}{cosignatures}[0] or die "no cosignature";
+      $line =~ s/^(\S+ \S+ )(\S+)/$1 . encode_base64(flip(decode_base64($2)), "")/e or die "bad cosignature line";
+      sub flip { my $b = shift; substr($b, 40, 1) = chr(ord(substr($b, 40, 1)) ^ 1); return $b; }
+      $s->{integrity}{cosignatures}[0] = $line;' "$dir/cosigned" >/dev/null
+    expect "$work/cosig" "?lang=en#cosigner=$vkey" failed "the cosignature of audit.example.cn/site-test is invalid"
+    expect "$work/cosig" "#cosigner=$vkey" failed "audit.example.cn/site-test 的联署签名无效"
     ;;
   *) die "unknown case $case_name" ;;
 esac
