@@ -215,7 +215,7 @@
       el('dl', { class: 'facts' }, el('dt', {}, t('integrity.origin')), el('dd', {}, ig.origin),
         el('dt', {}, t('integrity.entries')), el('dd', {}, String((ig.entries || []).length))),
       el('h3', {}, t('verify.cosigs')), cosigs,
-      el('h3', {}, t('verify.previous')), ig.previous ? el('p', {}, String(ig.previous.size)) : el('p', {}, t('verify.previous.none')),
+      el('h3', {}, t('verify.previous')), ig.previous ? el('pre', { class: 'wrap' }, ig.previous.checkpoint) : el('p', {}, t('verify.previous.none')),
       el('p', { class: 'note' }, t('integrity.download')),
       el('ul', { class: 'files' }, ['statement.json', 'income.csv', 'income_by_channel.csv', 'payments.csv', 'donors.csv', 'campaigns.csv',
         'funds.csv', 'in_kind.csv', 'corrections.csv', 'aid.csv', 'indicators.csv', 'monthly.csv']
