@@ -128,5 +128,66 @@ TEST_F(VerifyChunksTest, CheckpointRootAfterTheFirstChunkIsChecked) {
   EXPECT_EQ(r->finding->check, "checkpoint");  // stored under one size, saying another
 }
 
+
+// A LeafChecker that records what it saw: Prepare parses the body's number (on
+// worker threads), Apply checks that it comes in log order and may refuse one.
+class OrderChecker : public LeafChecker {
+ public:
+  explicit OrderChecker(uint64_t refuse_prepare, uint64_t refuse_apply)
+      : refuse_prepare_(refuse_prepare), refuse_apply_(refuse_apply) {}
+  absl::StatusOr<std::any> Prepare(const LeafView& leaf, std::string_view) const override {
+    if (leaf.header.index == refuse_prepare_) return absl::InvalidArgumentError("bad body");
+    return std::any(leaf.header.index);
+  }
+  absl::Status Apply(const LeafView& leaf, std::string_view, std::any prepared) override {
+    if (std::any_cast<uint64_t>(prepared) != leaf.header.index || leaf.header.index != next_) {
+      return absl::InternalError(StrCat("out of order at ", leaf.header.index));
+    }
+    ++next_;
+    if (leaf.header.index == refuse_apply_) return absl::FailedPreconditionError("overspend");
+    return absl::OkStatus();
+  }
+  uint64_t applied() const { return next_; }
+
+ private:
+  uint64_t refuse_prepare_, refuse_apply_;
+  uint64_t next_ = 0;
+};
+
+TEST_F(VerifyChunksTest, CheckerSeesEveryLeafInOrderWithWhatPrepareReturned) {
+  Build(8192 + 3);
+  OrderChecker checker(UINT64_MAX, UINT64_MAX);
+  VerifyOptions o;
+  o.checker = &checker;
+  auto r = VerifyLedger(dir_, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->ok()) << r->finding->detail;
+  EXPECT_EQ(checker.applied(), 8192u + 3);
+}
+
+TEST_F(VerifyChunksTest, CheckerErrorsAreNamedAtTheirIndex) {
+  Build(5000);
+  {
+    OrderChecker checker(4100, UINT64_MAX);  // Prepare fails in the third chunk
+    VerifyOptions o;
+    o.checker = &checker;
+    auto r = VerifyLedger(dir_, o);
+    ASSERT_FALSE(r->ok());
+    EXPECT_EQ(r->finding->index, 4100u);
+    EXPECT_EQ(r->finding->check, "rules");
+    EXPECT_EQ(r->finding->detail, "bad body");
+    EXPECT_EQ(checker.applied(), 4100u);  // nothing after the bad leaf was applied
+  }
+  {
+    OrderChecker checker(UINT64_MAX, 2048);  // Apply fails on a chunk's first leaf
+    VerifyOptions o;
+    o.checker = &checker;
+    auto r = VerifyLedger(dir_, o);
+    ASSERT_FALSE(r->ok());
+    EXPECT_EQ(r->finding->index, 2048u);
+    EXPECT_EQ(r->finding->detail, "overspend");
+  }
+}
+
 }  // namespace
 }  // namespace boai::ledger
