@@ -246,10 +246,11 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
         uint64_t n = std::min(batch, count - start);
         std::vector<ledger::EntryDraft> drafts;
         for (uint64_t i = 0; i < n; ++i) {
-          // Parsed on this thread, as boaid's handlers do (Clerk::Draft), so the
-          // writer only applies the rules.
+          // With --books, parsed on this thread as boaid's handlers do (Clerk::Draft),
+          // so the writer only applies the rules.
           std::string body = SyntheticBody(rng, start + i);
-          absl::StatusOr<books::Entry> parsed = books::ParseEntry("gift", std::string_view(body));
+          absl::StatusOr<books::Entry> parsed =
+              with_books ? books::ParseEntry("gift", std::string_view(body)) : books::Entry{};
           if (!parsed.ok()) {
             if (!failed.exchange(true))
               std::cerr << "synthetic gift: " << ToStd(parsed.status().message()) << "\n";
