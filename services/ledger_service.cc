@@ -456,6 +456,23 @@ grpc::Status LedgerService::Reverse(grpc::ServerContext* ctx, const v1::ReverseR
       out);
 }
 
+grpc::Status LedgerService::RecordIndicator(grpc::ServerContext* ctx,
+                                            const v1::RecordIndicatorRequest* req, Receipt* out) {
+  return RunWrite(
+      ctx, "RecordIndicator", Access::kClerk, req->idempotency_key(),
+      [&](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::Indicator v;
+        v.date = req->date().empty() ? Today() : req->date();
+        v.id = req->id();
+        v.name = req->name();
+        v.unit = req->unit();
+        v.value = req->value();
+        return Write{"indicator", v, req->idempotency_key(), ""};
+      },
+      out);
+}
+
 grpc::Status LedgerService::VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
                                         Receipt* out) {
   return RunWrite(

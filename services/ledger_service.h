@@ -59,6 +59,8 @@ class LedgerService final : public boai::v1::Ledger::Service {
                        v1::Receipt* out) override;
   grpc::Status VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
                            v1::Receipt* out) override;
+  grpc::Status RecordIndicator(grpc::ServerContext* ctx, const v1::RecordIndicatorRequest* req,
+                               v1::Receipt* out) override;
   grpc::Status RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
                            v1::Receipt* out) override;
   grpc::Status Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,

@@ -21,6 +21,7 @@ std::string KindOf(const Body& body) {
         if constexpr (std::is_same_v<T, Reversal>) return "reversal";
         if constexpr (std::is_same_v<T, ReceiptVoid>) return "receipt.void";
         if constexpr (std::is_same_v<T, Release>) return "fund.release";
+        if constexpr (std::is_same_v<T, Indicator>) return "indicator";
         return "";  // PaymentDecision: approve, reject or expire
       },
       body);

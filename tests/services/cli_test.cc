@@ -64,7 +64,7 @@ TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {
   std::string admin = TokenFile("admin", admin_);
   CliRun r = Boai(admin, "demo --quiet");
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("110 recorded, 0 already present, 1 refused as expected"), std::string::npos)
+  EXPECT_NE(r.out.find("115 recorded, 0 already present, 1 refused as expected"), std::string::npos)
       << r.out;
   // The 2019 figures (yuan -> fen).
   EXPECT_EQ(FundNet("fund.unrestricted"), 1500000);
@@ -77,11 +77,41 @@ TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {
   ASSERT_TRUE(stub_->GetCampaign(Ctx(auditor_).get(), cr, &camp).ok());
   EXPECT_EQ(camp.progress(), camp.target());
   EXPECT_EQ(camp.gifts(), 12);
+  // The 2019 non-monetary indicators went through RecordIndicator.
+  {
+    v1::ListEntriesRequest ir;
+    ir.set_kind("indicator");
+    auto ictx = Ctx(auditor_);
+    auto reader = stub_->ListEntries(ictx.get(), ir);
+    v1::Entry e;
+    std::string bodies;
+    int count = 0;
+    while (reader->Read(&e)) {
+      ++count;
+      bodies += e.body_json();
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(count, 5);
+    EXPECT_NE(bodies.find("\"id\":\"first-aid.certified\""), std::string::npos) << bodies;
+    EXPECT_NE(bodies.find("\"value\":1379"), std::string::npos) << bodies;
+  }
+  // One more from the command line; recording it again changes nothing.
+  const std::string verb =
+      "indicator --id volunteers.new --name \"new volunteers\" --unit persons --value 7 "
+      "--date 2019-12-31";
+  uint64_t before = server_->ledger()->Size();
+  r = Boai(admin, verb);
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Boai(admin, verb);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(server_->ledger()->Size(), before + 1);
+  r = Boai(admin, "indicator --id x --name n --unit u --value -1 --date 2019-12-31");
+  EXPECT_NE(r.status, 0) << r.out;  // a negative count is refused
 
   // Again: nothing new.
   r = Boai(admin, "demo --quiet");
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("0 recorded, 110 already present, 1 refused as expected"), std::string::npos)
+  EXPECT_NE(r.out.find("0 recorded, 115 already present, 1 refused as expected"), std::string::npos)
       << r.out;
   spdlog::default_logger()->sinks().pop_back();
 

@@ -133,6 +133,7 @@ int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reaso
             const std::string& date, const std::string& key);
 int Void(const Global& g, Client& c, const std::string& book, int64_t number,
          const std::string& reason, const std::string& date, const std::string& key);
+int RecordIndicator(const Global& g, Client& c, v1::RecordIndicatorRequest req);
 int OpenFund(const Global& g, Client& c, const v1::OpenFundRequest& req);
 int Init(const Global& g, Client& c);
 int AddUser(const Global& g, Client& c, const std::string& name, const std::string& role,

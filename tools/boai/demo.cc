@@ -201,6 +201,16 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
     req.set_reason(rv->reason);
     return c.stub()->VoidReceipt(ctx.get(), req, r);
   }
+  if (const auto* in = std::get_if<books::Indicator>(&op.body)) {
+    v1::RecordIndicatorRequest req;
+    req.set_idempotency_key(op.key);
+    req.set_date(in->date);
+    req.set_id(in->id);
+    req.set_name(in->name);
+    req.set_unit(in->unit);
+    req.set_value(in->value);
+    return c.stub()->RecordIndicator(ctx.get(), req, r);
+  }
   if (const auto* rl = std::get_if<books::Release>(&op.body)) {
     v1::ReleaseFundRequest req;
     req.set_idempotency_key(op.key);
@@ -260,7 +270,9 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
   std::map<std::string, uint64_t> index_of;
   int recorded = 0, present = 0, refused = 0;
   v1::Receipt last;
-  for (const books::DemoOp& op : books::DemoDataset()) {
+  std::vector<books::DemoOp> ops = books::DemoDataset();
+  for (books::DemoOp& op : books::DemoIndicators()) ops.push_back(std::move(op));
+  for (const books::DemoOp& op : ops) {
     if (op.kind == "account.open") continue;  // InitBooks opened the chart
     auto t = tokens.find(op.by);
     const std::string& token = t == tokens.end() ? c.token() : t->second;

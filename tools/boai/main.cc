@@ -139,6 +139,19 @@ int Main(int argc, char** argv) {
   void_cmd->add_option("--date", date, "business date [today]");
   void_cmd->add_option("--key", key, "idempotency key [void/BOOK-NUMBER]");
 
+  CLI::App* indicator_cmd = app.add_subcommand(
+      "indicator", "record a non-monetary indicator (trainees, volunteers, registrations)");
+  v1::RecordIndicatorRequest indicator;
+  indicator_cmd->add_option("--id", *indicator.mutable_id(), "stable id, e.g. first-aid.certified")
+      ->required();
+  indicator_cmd->add_option("--name", *indicator.mutable_name(), "what is counted")->required();
+  indicator_cmd->add_option("--unit", *indicator.mutable_unit(), "unit, e.g. persons")->required();
+  int64_t indicator_value = 0;
+  indicator_cmd->add_option("--value", indicator_value, "the count, >= 0")->required();
+  indicator_cmd->add_option("--date", *indicator.mutable_date(), "the day it was counted [today]");
+  indicator_cmd->add_option("--key", *indicator.mutable_idempotency_key(),
+                            "idempotency key [indicator/ID/DATE]");
+
   // admin
   CLI::App* open_fund = app.add_subcommand("open-fund", "open a fund (admin)");
   v1::OpenFundRequest ofr;
@@ -255,6 +268,10 @@ int Main(int argc, char** argv) {
   if (*pay_no) return PayDecide(g, c, pa, false);
   if (*reverse) return Reverse(g, c, index, reason, date, key);
   if (*void_cmd) return Void(g, c, book, number, reason, date, key);
+  if (*indicator_cmd) {
+    indicator.set_value(indicator_value);
+    return RecordIndicator(g, c, indicator);
+  }
   if (*open_fund) {
     ofr.set_id(fund_id);
     ofr.set_name(fund_name);

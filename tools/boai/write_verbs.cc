@@ -153,6 +153,17 @@ int Void(const Global& g, Client& c, const std::string& book, int64_t number,
   return PrintReceipt(g, r);
 }
 
+int RecordIndicator(const Global& g, Client& c, v1::RecordIndicatorRequest req) {
+  if (req.date().empty()) req.set_date(TodayCst());
+  if (req.idempotency_key().empty()) {
+    req.set_idempotency_key(StrCat("indicator/", req.id(), "/", req.date()));
+  }
+  v1::Receipt r;
+  grpc::Status s = c.stub()->RecordIndicator(c.Ctx().get(), req, &r);
+  if (!s.ok()) return FailRpc(g, s);
+  return PrintReceipt(g, r);
+}
+
 int OpenFund(const Global& g, Client& c, const v1::OpenFundRequest& req) {
   v1::Receipt r;
   grpc::Status s = c.stub()->OpenFund(c.Ctx().get(), req, &r);
