@@ -39,13 +39,13 @@ struct SeenCheckpoint {
 
 struct Chunk {
   uint64_t first = 0;
-  std::string arena;                              // the leaves, back to back
-  std::vector<size_t> ends;                       // where each leaf ends in `arena`
-  std::vector<Hash> hashes;                       // RFC 9162 leaf hashes
-  std::vector<absl::StatusOr<LeafView>> decoded;  // views into `arena`
+  std::string arena;                               // the leaves, back to back
+  std::vector<size_t> ends;                        // where each leaf ends in `arena`
+  std::vector<Hash> hashes;                        // RFC 9162 leaf hashes
+  std::vector<absl::StatusOr<LeafView>> decoded;   // views into `arena`
   std::vector<absl::StatusOr<std::any>> prepared;  // LeafChecker::Prepare, when set
-  std::optional<Finding> gap;                     // the entries stop being contiguous here
-  std::optional<Finding> tree_problem;            // first stored tree row that differs
+  std::optional<Finding> gap;                      // the entries stop being contiguous here
+  std::optional<Finding> tree_problem;             // first stored tree row that differs
   std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
   std::vector<SeenCheckpoint> checkpoints;
   std::vector<Hash> end_edge;  // the chunk's right edge after its last leaf
@@ -323,8 +323,8 @@ bool Verifier::CheckChunkInOrder(Chunk& c) {
     if (c.tree_problem.has_value() && c.tree_problem->index == i) return Fail(*c.tree_problem);
     if (options_.checker != nullptr) {
       absl::StatusOr<std::any> p = std::move(c.prepared[j]);
-      absl::Status s = p.ok() ? options_.checker->Apply(*c.decoded[j], c.leaf(j), std::move(*p))
-                              : p.status();
+      absl::Status s =
+          p.ok() ? options_.checker->Apply(*c.decoded[j], c.leaf(j), std::move(*p)) : p.status();
       if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
     }
     if (options_.on_leaf) {

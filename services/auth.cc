@@ -328,8 +328,8 @@ absl::StatusOr<std::vector<CertMapping>> ParseClientCerts(const std::string& tom
     for (const auto& [k, v] : *t) {
       std::string key(k.str());
       if (key != "subject_cn" && key != "sha256" && key != "user" && key != "role") {
-        return absl::InvalidArgumentError(StrCat(where, ": unknown key \"", key,
-                                                 "\" (known: subject_cn, sha256, user, role)"));
+        return absl::InvalidArgumentError(
+            StrCat(where, ": unknown key \"", key, "\" (known: subject_cn, sha256, user, role)"));
       }
       if (!v.is_string()) {
         return absl::InvalidArgumentError(StrCat(where, ": ", key, " must be a string"));
@@ -352,8 +352,9 @@ absl::StatusOr<std::vector<CertMapping>> ParseClientCerts(const std::string& tom
     }
     if (!m.sha256.empty() && !IsHex64(m.sha256)) {
       return absl::InvalidArgumentError(
-          StrCat(where, ": sha256 must be the certificate's SHA-256 fingerprint, 64 hex digits "
-                        "(colons allowed), e.g. from `openssl x509 -noout -fingerprint -sha256`"));
+          StrCat(where,
+                 ": sha256 must be the certificate's SHA-256 fingerprint, 64 hex digits "
+                 "(colons allowed), e.g. from `openssl x509 -noout -fingerprint -sha256`"));
     }
     if (absl::Status s = books::CheckId("user", m.user); !s.ok()) {
       return absl::InvalidArgumentError(StrCat(where, ": ", ToStd(s.message())));

@@ -131,10 +131,9 @@ std::vector<uint64_t> EntryIndex::Find(const EntryFilter& filter, uint64_t start
     return out;
   }
   std::vector<const std::vector<uint64_t>*> lists;
-  for (auto [prefix, value] :
-       {std::pair{"k:", &filter.kind}, std::pair{"a:", &filter.account},
-        std::pair{"f:", &filter.fund}, std::pair{"c:", &filter.campaign},
-        std::pair{"d:", &filter.donor_commitment}}) {
+  for (auto [prefix, value] : {std::pair{"k:", &filter.kind}, std::pair{"a:", &filter.account},
+                               std::pair{"f:", &filter.fund}, std::pair{"c:", &filter.campaign},
+                               std::pair{"d:", &filter.donor_commitment}}) {
     if (value->empty()) continue;
     const std::vector<uint64_t>* l = Postings(StrCat(prefix, *value));
     if (l == nullptr) return out;  // nothing has the term

@@ -55,8 +55,8 @@ class EntryIndex {
   // `limit` (0 = no limit). `*scanned_to` receives the index after the last one
   // examined: end, or the index after the last match when `limit` was reached.
   // REQUIRES: CatchUp() was called since the entries of the range were appended.
-  std::vector<uint64_t> Find(const EntryFilter& filter, uint64_t start, uint64_t end,
-                             size_t limit, uint64_t* scanned_to) const;
+  std::vector<uint64_t> Find(const EntryFilter& filter, uint64_t start, uint64_t end, size_t limit,
+                             uint64_t* scanned_to) const;
 
   // The entries that issued and voided receipt `number` of `book`, if any.
   struct ReceiptEntries {

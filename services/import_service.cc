@@ -115,14 +115,14 @@ grpc::Status LedgerService::RunImport(grpc::ServerContext* ctx, std::string_view
       cv.wait(lock, [&] { return in_flight < kMaxChunksInFlight; });
       ++in_flight;
     }
-    ledger_->AppendAsync(std::move(drafts),
-                         [raw, &mu, &cv, &in_flight](
-                             std::vector<absl::StatusOr<ledger::AppendResult>> results) {
-                           std::lock_guard lock(mu);
-                           raw->appended = std::move(results);
-                           --in_flight;
-                           cv.notify_all();
-                         });
+    ledger_->AppendAsync(
+        std::move(drafts),
+        [raw, &mu, &cv, &in_flight](std::vector<absl::StatusOr<ledger::AppendResult>> results) {
+          std::lock_guard lock(mu);
+          raw->appended = std::move(results);
+          --in_flight;
+          cv.notify_all();
+        });
   };
 
   v1::ImportItem in;

@@ -76,20 +76,6 @@ absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* 
   return absl::OkStatus();
 }
 
-
-std::string MaskedName(std::string_view name) {
-  name = StripWhitespace(name);
-  size_t len = 1;
-  unsigned char c = static_cast<unsigned char>(name[0]);
-  if (c >= 0xF0)
-    len = 4;
-  else if (c >= 0xE0)
-    len = 3;
-  else if (c >= 0xC0)
-    len = 2;
-  return StrCat(name.substr(0, std::min(len, name.size())), "*");
-}
-
 absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::string& by) {
   std::vector<books::AccountOpen> missing;
   clerk.books()->Read([&missing](const books::Books& b) {
@@ -146,19 +132,19 @@ absl::StatusOr<User> LedgerService::Authorize(const grpc::ServerContextBase* ctx
           users_->AuthenticateCertificate(std::string_view(pems[0].data(), pems[0].size()));
       if (user.has_value()) {
         if (!Allows(user->role, need)) {
-          return absl::PermissionDeniedError(
-              StrCat("user ", user->name, " (role ", RoleName(user->role),
-                     ", by client certificate) may not call ", rpc, "; it needs role ",
-                     AccessRoles(need)));
+          return absl::PermissionDeniedError(StrCat("user ", user->name, " (role ",
+                                                    RoleName(user->role),
+                                                    ", by client certificate) may not call ", rpc,
+                                                    "; it needs role ", AccessRoles(need)));
         }
         return *user;
       }
       if (need != Access::kPublic) {
-        return absl::UnauthenticatedError(StrCat(
-            rpc,
-            " needs a known user: the client certificate is not mapped to one (add a "
-            "[[client_cert]] table with its subject CN or SHA-256 fingerprint to boaid's "
-            "config), and no bearer token was sent"));
+        return absl::UnauthenticatedError(
+            StrCat(rpc,
+                   " needs a known user: the client certificate is not mapped to one (add a "
+                   "[[client_cert]] table with its subject CN or SHA-256 fingerprint to boaid's "
+                   "config), and no bearer token was sent"));
       }
     }
     if (need == Access::kPublic) return User{"", Role::kPublic};
@@ -322,9 +308,8 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
   const std::string placeholder = ledger::HashToHex(
       ledger::Sha256(StrCat("boai.v1/no-personal-data\n", req.idempotency_key())));
   books::Gift check = g;
-  check.donor =
-      books::Donor{g.donor.display.empty() ? std::string(kAnonymousDisplay) : g.donor.display,
-                   placeholder};
+  check.donor = books::Donor{
+      g.donor.display.empty() ? std::string(kAnonymousDisplay) : g.donor.display, placeholder};
   absl::StatusOr<ledger::EntryDraft> draft =
       clerk_->Draft("gift", user.name, check, req.idempotency_key());
   if (!draft.ok()) return draft.status();
@@ -344,7 +329,8 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
       return absl::Status(p.status().code(), StrCat("donor: ", ToStd(p.status().message())));
     g.donor.commitment = p->commitment;
     w.person_id = p->id;
-    if (display == v1::DONOR_DISPLAY_MASKED_NAME) g.donor.display = MaskedName(req.donor().name());
+    if (display == v1::DONOR_DISPLAY_MASKED_NAME)
+      g.donor.display = books::MaskedName(req.donor().name());
   }
   w.body = std::move(g);
   return w;

@@ -139,9 +139,8 @@ class LedgerService final : public boai::v1::Ledger::Service {
                          const std::function<bool(v1::ImportItem*)>& next,
                          v1::ImportGiftsResponse* out);
   // The entries of a ListEntriesRequest: at most `limit`, from the index.
-  absl::StatusOr<std::vector<uint64_t>> FindEntries(const v1::ListEntriesRequest& req,
-                                                    size_t limit, uint64_t* scanned_to,
-                                                    uint64_t* end);
+  absl::StatusOr<std::vector<uint64_t>> FindEntries(const v1::ListEntriesRequest& req, size_t limit,
+                                                    uint64_t* scanned_to, uint64_t* end);
   absl::Status FillReceipt(const ledger::AppendResult& r, const Write& w, v1::Receipt* out) const;
   std::string Today() const;
 

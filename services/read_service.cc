@@ -48,12 +48,12 @@ grpc::Status LedgerService::GetEntry(grpc::ServerContext* ctx, const v1::GetEntr
              [&](const User&) { return FillEntry(*ledger_, req->index(), out); });
 }
 
-absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(
-    const v1::ListEntriesRequest& req, size_t limit, uint64_t* scanned_to, uint64_t* end) {
+absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(const v1::ListEntriesRequest& req,
+                                                                 size_t limit, uint64_t* scanned_to,
+                                                                 uint64_t* end) {
   const uint64_t size = ledger_->Size();
   if (req.start() > size) {
-    return absl::OutOfRangeError(
-        StrCat("start ", req.start(), " is beyond the log's size ", size));
+    return absl::OutOfRangeError(StrCat("start ", req.start(), " is beyond the log's size ", size));
   }
   *end = size;
   if (req.count() != 0 && req.count() < size - req.start()) *end = req.start() + req.count();
@@ -66,9 +66,8 @@ absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(
   const std::string& donor = req.donor_commitment();
   if (!donor.empty() &&
       (donor.size() != 64 || donor.find_first_not_of("0123456789abcdef") != std::string::npos)) {
-    return absl::InvalidArgumentError(
-        StrCat("donor_commitment must be 64 lowercase hex digits (a SHA-256), got \"", donor,
-               "\""));
+    return absl::InvalidArgumentError(StrCat(
+        "donor_commitment must be 64 lowercase hex digits (a SHA-256), got \"", donor, "\""));
   }
   if (absl::Status s = index_.CatchUp(); !s.ok()) return s;
   EntryFilter f{req.kind(), req.account(), req.fund(), req.campaign(), donor};
@@ -79,7 +78,8 @@ grpc::Status LedgerService::ListEntries(grpc::ServerContext* ctx, const v1::List
                                         grpc::ServerWriter<v1::Entry>* writer) {
   return Run(ctx, "ListEntries", Access::kRead, [&](const User&) -> absl::Status {
     uint64_t scanned_to = 0, end = 0;
-    absl::StatusOr<std::vector<uint64_t>> found = FindEntries(*req, req->limit(), &scanned_to, &end);
+    absl::StatusOr<std::vector<uint64_t>> found =
+        FindEntries(*req, req->limit(), &scanned_to, &end);
     if (!found.ok()) return found.status();
     for (uint64_t i : *found) {
       if (ctx->IsCancelled()) return absl::CancelledError("the client cancelled the stream");
@@ -341,6 +341,5 @@ grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* ctx,
     return absl::OkStatus();
   });
 }
-
 
 }  // namespace boai::service

@@ -78,8 +78,7 @@ absl::Status LoadConfigFile(const std::string& path, ServerOptions* options,
       return s;
     if (s = str(tls->get("cert"), "tls.cert", &options->tls_cert); !s.ok()) return s;
     if (s = str(tls->get("key"), "tls.key", &options->tls_key); !s.ok()) return s;
-    if (s = str(tls->get("client_ca"), "tls.client_ca", &options->tls_client_ca); !s.ok())
-      return s;
+    if (s = str(tls->get("client_ca"), "tls.client_ca", &options->tls_client_ca); !s.ok()) return s;
     if (const toml::node* n = tls->get("require_client_cert")) {
       if (!n->is_boolean()) {
         return absl::InvalidArgumentError(
@@ -208,9 +207,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 
 }  // namespace
 
-absl::Status Server::Check(const ServerOptions& options) {
-  return Credentials(options).status();
-}
+absl::Status Server::Check(const ServerOptions& options) { return Credentials(options).status(); }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);

@@ -28,7 +28,6 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "tools/bench_grpc.h"
 #include "ledger/books/books_hook.h"
 #include "ledger/books/clerk.h"
 #include "ledger/books/replay.h"
@@ -40,6 +39,7 @@
 #include "ledger/verify.h"
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
+#include "tools/bench_grpc.h"
 
 namespace boai::bench {
 namespace {
@@ -123,8 +123,8 @@ int Verify(const std::string& ledger_dir) {
     bool tree, books;
     double seconds = 0, rss = 0;
   };
-  std::vector<VerifyRun> runs = {{"log", false, false}, {"log + tree", true, false},
-                                 {"log + tree + books", true, true}};
+  std::vector<VerifyRun> runs = {
+      {"log", false, false}, {"log + tree", true, false}, {"log + tree + books", true, true}};
   bool state_compared = false;
   ledger::VerifyReport report;
   for (VerifyRun& run : runs) {
@@ -157,8 +157,8 @@ int Verify(const std::string& ledger_dir) {
     run.seconds = Seconds(v0);
     run.rss = PeakRssMiB();
     if (!report.ok() || state_diff.has_value()) {
-      std::cerr << "boai-bench: verification (" << run.name << ") failed: "
-                << (report.ok() ? *state_diff : report.finding->detail) << "\n";
+      std::cerr << "boai-bench: verification (" << run.name
+                << ") failed: " << (report.ok() ? *state_diff : report.finding->detail) << "\n";
       return 1;
     }
   }
@@ -196,7 +196,8 @@ int Verify(const std::string& ledger_dir) {
   if (!state_compared) {
     std::printf("  (no derived state in this ledger, so none compared: append with --books)\n");
   }
-  std::printf("  goals: log >= 0.60 of raw SHA-256 (core); with books >= 0.50 (audit); RSS < 300\n");
+  std::printf(
+      "  goals: log >= 0.60 of raw SHA-256 (core); with books >= 0.50 (audit); RSS < 300\n");
   return 0;
 }
 
@@ -213,7 +214,7 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
               static_cast<unsigned long long>(batch),
               sync ? "synced (fsync per batch)" : "NOT synced");
   std::printf("  %s\n", with_books ? "accounting rules applied in the writer (--books)"
-                                    : "straight through the core, no accounting rules");
+                                   : "straight through the core, no accounting rules");
 
   // Phase 1: through the core.
   ResetPeakRss();
@@ -256,8 +257,8 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
               std::cerr << "synthetic gift: " << ToStd(parsed.status().message()) << "\n";
             return;
           }
-          drafts.push_back({"gift", StrCat("bench-", start + i), std::move(body),
-                            std::move(*parsed)});
+          drafts.push_back(
+              {"gift", StrCat("bench-", start + i), std::move(body), std::move(*parsed)});
         }
         for (auto& r : (*log)->AppendMany(std::move(drafts))) {
           if (!r.ok()) {
@@ -395,7 +396,8 @@ int Main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand(
       "verify", "verify an existing ledger three ways, against raw SHA-256 over its leaves");
   std::string verify_dir;
-  verify->add_option("--data", verify_dir, "the ledger's data directory (e.g. DIR/ledger of append)")
+  verify
+      ->add_option("--data", verify_dir, "the ledger's data directory (e.g. DIR/ledger of append)")
       ->required();
   GrpcBenchArgs grpc_args;
   CLI::App* grpc_cmd = AddGrpcVerb(&app, &grpc_args);

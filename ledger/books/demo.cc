@@ -16,19 +16,6 @@ int64_t Yuan(int64_t y) { return y * 100; }
 
 std::string Hex(std::string_view seed) { return ledger::HashToHex(ledger::Sha256(seed)); }
 
-// The masked display name of a person: first character, then "*".
-std::string Masked(const std::string& name) {
-  size_t len = 1;
-  unsigned char c = static_cast<unsigned char>(name[0]);
-  if (c >= 0xF0)
-    len = 4;
-  else if (c >= 0xE0)
-    len = 3;
-  else if (c >= 0xC0)
-    len = 2;
-  return name.substr(0, len) + "*";
-}
-
 class Builder {
  public:
   std::vector<DemoOp> ops;
@@ -52,7 +39,7 @@ class Builder {
     g.fund = std::move(fund);
     g.campaign = std::move(campaign);
     g.amount = Yuan(yuan);
-    g.donor.display = display.empty() && donor.has_value() ? Masked(donor->name) : display;
+    g.donor.display = display.empty() && donor.has_value() ? MaskedName(donor->name) : display;
     g.donor.commitment = Hex("boai-demo/" + key);  // replaced for registered people
     if (receipt > 0) {
       g.receipt_book = "HB2019";

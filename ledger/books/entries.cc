@@ -1,5 +1,6 @@
 #include "ledger/books/entries.h"
 
+#include <algorithm>
 #include <set>
 
 #include "ledger/strings.h"
@@ -173,6 +174,14 @@ absl::Status CheckId(std::string_view field, std::string_view id) {
         field, " \"", id, "\" must be 1-64 characters of letters, digits, '-', '_' and '.'"));
   }
   return absl::OkStatus();
+}
+
+std::string MaskedName(std::string_view name) {
+  name = StripWhitespace(name);
+  if (name.empty()) return "";
+  const unsigned char c = static_cast<unsigned char>(name[0]);
+  const size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  return StrCat(name.substr(0, std::min(len, name.size())), "*");
 }
 
 absl::Status CheckAmount(std::string_view field, int64_t amount) {

@@ -164,6 +164,10 @@ absl::Status CheckDate(std::string_view field, std::string_view date);
 absl::Status CheckId(std::string_view field, std::string_view id);
 absl::Status CheckAmount(std::string_view field, int64_t amount);
 
+// The masked display name a donor may choose to show: the first character (one
+// UTF-8 sequence), then "*": "张伟" -> "张*". Empty for an empty name.
+std::string MaskedName(std::string_view name);
+
 }  // namespace boai::books
 
 #endif  // BOAI_LEDGER_BOOKS_ENTRIES_H_

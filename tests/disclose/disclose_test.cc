@@ -448,7 +448,7 @@ TEST_F(DiscloseTest, PreviousStatementGivesAConsistencyProof) {
 }
 
 TEST(IndicatorEntry, ParsesRoundTripsAndRefusesBadCounts) {
-  json body = {{"by", "clerk.wang"}, {"date", "2019-12-31"},    {"id", "volunteers"},
+  json body = {{"by", "clerk.wang"},          {"date", "2019-12-31"}, {"id", "volunteers"},
                {"name", "志愿者 volunteers"}, {"unit", "人 persons"}, {"value", 1800}};
   absl::StatusOr<books::Entry> e = books::ParseEntry("indicator", body);
   ASSERT_TRUE(e.ok()) << e.status();

@@ -128,7 +128,6 @@ TEST_F(VerifyChunksTest, CheckpointRootAfterTheFirstChunkIsChecked) {
   EXPECT_EQ(r->finding->check, "checkpoint");  // stored under one size, saying another
 }
 
-
 // A LeafChecker that records what it saw: Prepare parses the body's number (on
 // worker threads), Apply checks that it comes in log order and may refuse one.
 class OrderChecker : public LeafChecker {

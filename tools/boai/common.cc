@@ -1,3 +1,5 @@
+#include "tools/boai/common.h"
+
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -11,7 +13,6 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
-#include "tools/boai/common.h"
 
 namespace boai::cli {
 
@@ -137,8 +138,7 @@ size_t DisplayWidth(std::string_view s) {
 
 // A plain-text table; columns listed in `right` are right-aligned (numbers).
 void PrintTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows,
-                const std::set<size_t>& right) {
+                const std::vector<std::vector<std::string>>& rows, const std::set<size_t>& right) {
   std::vector<size_t> width(header.size(), 0);
   for (size_t c = 0; c < header.size(); ++c) width[c] = DisplayWidth(header[c]);
   for (const auto& r : rows) {

@@ -154,8 +154,7 @@ struct EntriesArgs {
   uint32_t limit = 50;
 };
 int Entries(const Global& g, Client& c, const EntriesArgs& a);
-int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t number,
-                  bool verify);
+int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t number, bool verify);
 int Receipts(const Global& g, Client& c, const std::string& book);
 
 // --- Verbs (demo.cc) ---

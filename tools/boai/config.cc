@@ -72,8 +72,9 @@ absl::Status ApplyConfigFile(const std::string& path, const std::set<std::string
   for (const auto& [k, v] : doc) {
     std::string key(k.str());
     if (key != "target" && key != "token_file" && key != "vkey" && key != "tls") {
-      return absl::InvalidArgumentError(StrCat(
-          path, ": unknown key \"", key, "\" (known: target, token_file, vkey, [tls] ca/cert/key)"));
+      return absl::InvalidArgumentError(
+          StrCat(path, ": unknown key \"", key,
+                 "\" (known: target, token_file, vkey, [tls] ca/cert/key)"));
     }
   }
   std::string target, token_file, vkey, ca, cert, key;

@@ -12,9 +12,8 @@ namespace {
 
 const std::vector<std::string>& KnownColumns() {
   static const std::vector<std::string> kColumns = {
-      "type",         "transaction_id", "date",           "campaign",
-      "amount",       "donor_name",     "donor_phone",    "display",
-      "receipt_book", "receipt_number", "no_receipt"};
+      "type",        "transaction_id", "date",         "campaign",       "amount",    "donor_name",
+      "donor_phone", "display",        "receipt_book", "receipt_number", "no_receipt"};
   return kColumns;
 }
 
@@ -158,11 +157,10 @@ SettlementFile ParseSettlementCsv(std::string_view text) {
     }
     const std::string number = get("receipt_number");
     if (r.type == "match") {
-      for (auto [name, value] : {std::pair{"donor_name", &r.donor_name},
-                                 std::pair{"donor_phone", &r.donor_phone},
-                                 std::pair{"display", &r.display},
-                                 std::pair{"receipt_book", &r.receipt_book},
-                                 std::pair{"no_receipt", &r.no_receipt}}) {
+      for (auto [name, value] :
+           {std::pair{"donor_name", &r.donor_name}, std::pair{"donor_phone", &r.donor_phone},
+            std::pair{"display", &r.display}, std::pair{"receipt_book", &r.receipt_book},
+            std::pair{"no_receipt", &r.no_receipt}}) {
         if (!value->empty()) why.push_back(StrCat("a match row has no ", name));
       }
       if (!number.empty()) why.push_back("a match row has no receipt_number");

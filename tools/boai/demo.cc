@@ -1,4 +1,6 @@
 // boai demo: the 2019 demo dataset, into a local ledger or through the server.
+#include "ledger/books/demo.h"
+
 #include <iostream>
 #include <map>
 #include <optional>
@@ -6,7 +8,6 @@
 
 #include "ledger/books/books_hook.h"
 #include "ledger/books/clerk.h"
-#include "ledger/books/demo.h"
 #include "ledger/books/personal.h"
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
@@ -223,7 +224,6 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
   }
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, StrCat("demo: no RPC for ", op.kind));
 }
-
 
 }  // namespace
 

@@ -115,9 +115,8 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
   std::string verified;
   if (verify) {
     if (!rec.has_gift()) {
-      return Fail(absl::NotFoundError(
-          StrCat("receipt ", book, "-", number, " was not issued (", state,
-                 "): there is no gift to verify")));
+      return Fail(absl::NotFoundError(StrCat("receipt ", book, "-", number, " was not issued (",
+                                             state, "): there is no gift to verify")));
     }
     const v1::Entry& e = rec.gift();
     // The leaf must say what the register says, and hash to what is proven.
@@ -138,9 +137,9 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
     s = c.stub()->GetInclusionProof(c.Ctx().get(), preq, &proof);
     if (!s.ok()) return FailRpc(g, s);
     if (proof.leaf_hash() != leaf_hash) {
-      return Fail(absl::DataLossError(
-          StrCat("entry ", e.index(), ": the proof is for leaf hash ",
-                 HexEncode(proof.leaf_hash()), " but the leaf hashes to ", HexEncode(leaf_hash))));
+      return Fail(absl::DataLossError(StrCat("entry ", e.index(), ": the proof is for leaf hash ",
+                                             HexEncode(proof.leaf_hash()),
+                                             " but the leaf hashes to ", HexEncode(leaf_hash))));
     }
     absl::StatusOr<std::string> checked =
         VerifyProof(e.index(), leaf_hash, proof.hashes(), proof.checkpoint(), g.vkey);
@@ -165,8 +164,8 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
   }
   if (rec.has_void_entry()) {
     json body = json::parse(rec.void_entry().body_json(), nullptr, false);
-    std::cout << "  voided by entry #" << rec.void_entry().index() << " ("
-              << body.value("date", "") << "): " << body.value("reason", "") << "\n";
+    std::cout << "  voided by entry #" << rec.void_entry().index() << " (" << body.value("date", "")
+              << "): " << body.value("reason", "") << "\n";
   }
   if (verify) std::cout << "  " << verified << "\n";
   return 0;
@@ -182,8 +181,7 @@ int Receipts(const Global& g, Client& c, const std::string& book) {
     std::string out;
     for (const v1::NumberRange& r : rs) {
       if (!out.empty()) out += ", ";
-      out += r.first() == r.last() ? std::to_string(r.first())
-                                   : StrCat(r.first(), "-", r.last());
+      out += r.first() == r.last() ? std::to_string(r.first()) : StrCat(r.first(), "-", r.last());
     }
     return out;
   };

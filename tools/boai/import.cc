@@ -198,8 +198,8 @@ int Import(const Global& g, Client& c, const ImportArgs& a) {
       size_t done = 0;
       for (const auto& [k, t] : by_kind) done += t.added + t.already;
       std::cerr << "boai: the import stopped at row " << first + 1 << " of " << file.rows.size()
-                << " (line " << file.rows[first].line << "); rows before it are recorded ("
-                << done << "). Run the same command again: recorded rows are not added twice\n";
+                << " (line " << file.rows[first].line << "); rows before it are recorded (" << done
+                << "). Run the same command again: recorded rows are not added twice\n";
       return FailRpc(g, s);
     }
     for (const v1::ImportItemResult& res : resp.results()) {
@@ -237,8 +237,11 @@ int Import(const Global& g, Client& c, const ImportArgs& a) {
   if (g.json) {
     json kinds = json::object();
     for (const auto& [k, t] : by_kind) {
-      kinds[k] = {{"rows", t.rows},     {"new", t.added},           {"already_recorded", t.already},
-                  {"failed", t.failed}, {"amount_new", t.amount_added}};
+      kinds[k] = {{"rows", t.rows},
+                  {"new", t.added},
+                  {"already_recorded", t.already},
+                  {"failed", t.failed},
+                  {"amount_new", t.amount_added}};
     }
     json fails = json::array();
     for (size_t i = 0; i < failures.size(); ++i) {

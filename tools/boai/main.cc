@@ -175,7 +175,8 @@ int Main(int argc, char** argv) {
   CLI::App* balances = app.add_subcommand("balances", "fund and account balances");
   std::string fund_filter;
   balances->add_option("--fund", fund_filter, "only this fund");
-  CLI::App* campaign = app.add_subcommand("campaign", "a campaign's progress (as campaign-progress)");
+  CLI::App* campaign =
+      app.add_subcommand("campaign", "a campaign's progress (as campaign-progress)");
   std::string campaign_id;
   campaign->add_option("--id", campaign_id, "campaign id")->required();
   CLI::App* progress = app.add_subcommand("campaign-progress", "a campaign's progress");
@@ -247,8 +248,8 @@ int Main(int argc, char** argv) {
   if (!config_path.ok()) return Fail(config_path.status());
   if (!config_path->empty()) {
     std::set<std::string> from_flags;
-    for (const char* name : {"target", "token-file", "token", "tls-ca", "tls-cert", "tls-key",
-                             "vkey"}) {
+    for (const char* name :
+         {"target", "token-file", "token", "tls-ca", "tls-cert", "tls-key", "vkey"}) {
       if (app.get_option(StrCat("--", name))->count() > 0) from_flags.insert(name);
     }
     if (absl::Status s = ApplyConfigFile(*config_path, from_flags, &g); !s.ok()) return Fail(s);
