@@ -69,6 +69,18 @@ bool IsHex64(std::string_view s) {
   return true;
 }
 
+// Parses a TOML document; the error names the file, the position and the problem.
+absl::StatusOr<toml::table> ParseToml(const std::string& text, const std::string& source_name) {
+  try {
+    return toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return absl::InvalidArgumentError(StrCat(source_name, ": not valid TOML at ", where.str(), ": ",
+                                             std::string(e.description())));
+  }
+}
+
 }  // namespace
 
 std::string_view RoleName(Role r) {
@@ -147,15 +159,9 @@ std::string AdminTokenPath(const std::string& data_dir) {
 
 absl::StatusOr<std::vector<UserRecord>> ParseUsers(const std::string& toml_text,
                                                    const std::string& source_name) {
-  toml::table doc;
-  try {
-    doc = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return absl::InvalidArgumentError(StrCat(source_name, ": not valid TOML at ", where.str(), ": ",
-                                             std::string(e.description())));
-  }
+  absl::StatusOr<toml::table> parsed = ParseToml(toml_text, source_name);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& doc = *parsed;
   std::vector<UserRecord> out;
   const toml::node* users = doc.get("user");
   if (users == nullptr) return out;
@@ -304,15 +310,9 @@ absl::StatusOr<std::string> UserStore::AddUser(const std::string& name, Role rol
 
 absl::StatusOr<std::vector<CertMapping>> ParseClientCerts(const std::string& toml_text,
                                                           const std::string& source_name) {
-  toml::table doc;
-  try {
-    doc = toml::parse(toml_text, source_name);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return absl::InvalidArgumentError(StrCat(source_name, ": not valid TOML at ", where.str(), ": ",
-                                             std::string(e.description())));
-  }
+  absl::StatusOr<toml::table> parsed = ParseToml(toml_text, source_name);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& doc = *parsed;
   std::vector<CertMapping> out;
   const toml::node* certs = doc.get("client_cert");
   if (certs == nullptr) return out;

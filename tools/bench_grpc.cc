@@ -148,8 +148,7 @@ int Unary(Bench& b) {
   std::printf("unary RecordGift: %d clients, %.1f s: %zu gifts, %.0f gifts/s (goal >= 20,000)\n",
               clients, secs, all.size(), rate);
   std::printf("  latency p50 %.2f ms, p99 %.2f ms; %llu failed%s%s\n", p50 / 1000, p99 / 1000,
-              static_cast<unsigned long long>(failures), failures ? ": " : "",
-              first_error.c_str());
+              static_cast<unsigned long long>(failures), failures ? ": " : "", first_error.c_str());
   return failures == 0 ? 0 : 1;
 }
 

@@ -9,8 +9,8 @@ class ClientConfigTest : public CliTest {
  protected:
   // boai without --target, with HOME and BOAI_CONFIG as given.
   CliRun BoaiEnv(const std::string& env, const std::string& args) {
-    return RunCommand(StrCat("env -u BOAI_CONFIG -u XDG_CONFIG_HOME ", env, " ", BOAI_PATH, " ",
-                             args));
+    return RunCommand(
+        StrCat("env -u BOAI_CONFIG -u XDG_CONFIG_HOME ", env, " ", BOAI_PATH, " ", args));
   }
 };
 

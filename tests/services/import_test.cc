@@ -58,26 +58,26 @@ class ImportTest : public CliTest {
 
 TEST_F(ImportTest, DryRunReportsEveryBadLineAndWritesNothing) {
   std::string path = dir_ + "/bad.csv";
-  std::ofstream(path) << kHeader                                                       // line 1
-                      << "gift,TX-1,2019-09-07,camp.99-2019,10.00,,,,,,\n"               // 2 good
-                      << "gift,TX-2,2019-09-31,camp.99-2019,10.00,,,,,,\n"               // 3 date
-                      << "# a comment\n"                                                 // 4
-                      << "donation,TX-3,2019-09-07,camp.99-2019,10.00,,,,,,\n"           // 5 type
-                      << "gift,TX-4,2019-09-07,camp.99-2019,1.234,,,,,,\n"               // 6 amount
-                      << "\n"                                                            // 7
-                      << "gift,TX-1,2019-09-08,camp.99-2019,5,,,,,,\n"                   // 8 repeat
-                      << "match,M-1,2019-09-09,camp.99-2019,100,张三,,,,,\n"             // 9 donor
-                      << "gift,TX-5,2019-09-07,camp.99-2019,5\n"                         // 10 fields
-                      << "gift,TX-6,2019-09-07,camp.99-2019,5,李四,,masked,,,\n"         // 11 receipt
-                      << "gift,\"TX-7,2019-09-07,camp.99-2019,5,,,,,,\n"                 // 12 quote
-                      << "match,M-2,2019-09-09,camp.99-2019,\"1,000.50\",,,,,,\n";       // 13 good
+  std::ofstream(path) << kHeader                                                    // line 1
+                      << "gift,TX-1,2019-09-07,camp.99-2019,10.00,,,,,,\n"          // 2 good
+                      << "gift,TX-2,2019-09-31,camp.99-2019,10.00,,,,,,\n"          // 3 date
+                      << "# a comment\n"                                            // 4
+                      << "donation,TX-3,2019-09-07,camp.99-2019,10.00,,,,,,\n"      // 5 type
+                      << "gift,TX-4,2019-09-07,camp.99-2019,1.234,,,,,,\n"          // 6 amount
+                      << "\n"                                                       // 7
+                      << "gift,TX-1,2019-09-08,camp.99-2019,5,,,,,,\n"              // 8 repeat
+                      << "match,M-1,2019-09-09,camp.99-2019,100,张三,,,,,\n"        // 9 donor
+                      << "gift,TX-5,2019-09-07,camp.99-2019,5\n"                    // 10 fields
+                      << "gift,TX-6,2019-09-07,camp.99-2019,5,李四,,masked,,,\n"    // 11 receipt
+                      << "gift,\"TX-7,2019-09-07,camp.99-2019,5,,,,,,\n"            // 12 quote
+                      << "match,M-2,2019-09-09,camp.99-2019,\"1,000.50\",,,,,,\n";  // 13 good
   const uint64_t size = server_->ledger()->Size();
   CliRun r = Boai(clerk_file_, StrCat("import --dry-run ", path));
   EXPECT_EQ(r.status, 1) << r.out;
-  for (auto [line, what] : {std::pair{3, "date"}, std::pair{5, "type"}, std::pair{6, "amount"},
-                            std::pair{8, "repeats line 2"}, std::pair{9, "donor_name"},
-                            std::pair{10, "fields"}, std::pair{11, "receipt"},
-                            std::pair{12, "quote"}}) {
+  for (auto [line, what] :
+       {std::pair{3, "date"}, std::pair{5, "type"}, std::pair{6, "amount"},
+        std::pair{8, "repeats line 2"}, std::pair{9, "donor_name"}, std::pair{10, "fields"},
+        std::pair{11, "receipt"}, std::pair{12, "quote"}}) {
     std::string prefix = StrCat(path, ":", line, ": ");
     size_t at = r.out.find(prefix);
     ASSERT_NE(at, std::string::npos) << "line " << line << " not reported:\n" << r.out;
@@ -178,9 +178,8 @@ TEST_F(ImportTest, ConcurrentImportsOfTheSameFileRecordEachRowOnce) {
   std::vector<CliRun> runs(3);
   std::vector<std::thread> threads;
   for (size_t t = 0; t < runs.size(); ++t) {
-    threads.emplace_back([&, t] {
-      runs[t] = Boai(clerk_file_, StrCat("--json import --stream-items 500 ", path));
-    });
+    threads.emplace_back(
+        [&, t] { runs[t] = Boai(clerk_file_, StrCat("--json import --stream-items 500 ", path)); });
   }
   for (std::thread& th : threads) th.join();
   int64_t added = 0;
@@ -261,7 +260,8 @@ TEST(ImportRestartTest, KilledServerMidImportLosesAndDuplicatesNothing) {
   EXPECT_GE(j["already_recorded"].get<int64_t>(), static_cast<int64_t>(seen - base));
   EXPECT_EQ(j["failed"], 0);
 
-  stub = v1::Ledger::NewStub(grpc::CreateChannel(boaid.target(), grpc::InsecureChannelCredentials()));
+  stub =
+      v1::Ledger::NewStub(grpc::CreateChannel(boaid.target(), grpc::InsecureChannelCredentials()));
   EXPECT_EQ(size(), base + kRows);  // every row once, nothing else
   v1::Campaign c = GetCampaign(stub.get(), admin);
   EXPECT_EQ(c.gifts(), kRows);
