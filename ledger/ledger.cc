@@ -1,8 +1,10 @@
 #include "ledger/ledger.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <simdjson.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -24,6 +26,22 @@ constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaOrigin = "origin";
 constexpr std::string_view kMetaVkey = "vkey";
 constexpr std::string_view kMetaHead = "head";
+// "key/" + 8-byte index of a log.key entry -> the verifier key it introduced.
+constexpr std::string_view kMetaKeyPrefix = "key/";
+
+std::string KeyMetaKey(uint64_t rotation_index) {
+  return StrCat(kMetaKeyPrefix, U64Key(rotation_index));
+}
+
+// Makes a rename or a new file in `dir` durable.
+absl::Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError(StrCat("cannot open ", dir, ": ", std::strerror(errno)));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return absl::InternalError(StrCat("cannot sync ", dir, ": ", std::strerror(errno)));
+  return absl::OkStatus();
+}
 
 std::string EncodeHead(uint64_t size, const Hash& last, uint64_t time_ms) {
   return StrCat(U64Key(size), HashBytes(last), U64Key(time_ms));
@@ -58,6 +76,7 @@ absl::Status DataLoss(std::string_view what) {
 
 std::string DatabasePath(const std::string& dir) { return dir + "/db"; }
 std::string LogKeyPath(const std::string& dir) { return dir + "/keys/log.key"; }
+std::string NextLogKeyPath(const std::string& dir) { return dir + "/keys/log.key.next"; }
 
 absl::StatusOr<Hash> StoredNodes::Node(int level, uint64_t index) const {
   absl::StatusOr<std::optional<std::string>> v = storage_->Get(Cf::kTree, TreeKey(level, index));
@@ -163,11 +182,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
       }
       l->signer_ = std::move(*signer);
     }
-    if (l->signer_->VerifierKey() != l->verifier_.VerifierKey()) {
-      return absl::FailedPreconditionError(
-          StrCat("the signing key ", LogKeyPath(dir), " (", l->signer_->VerifierKey(),
-                 ") is not this ledger's key (", l->verifier_.VerifierKey(), ")"));
-    }
+    if (absl::Status ks = l->AdoptSigningKey(); !ks.ok()) return ks;
     l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
     l->syncer_ = std::thread([p = l.get()] { p->SyncLoop(); });
   }
@@ -190,15 +205,12 @@ absl::Status Ledger::Create(const std::string& key_path) {
     signer_ = std::move(*signer);
   }
   origin_ = signer_->name();
-  absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(signer_->VerifierKey());
-  if (!v.ok()) return v.status();
-  verifier_ = *v;
 
   nlohmann::json body = {
       {"format", std::string(kFormat)}, {"origin", origin_}, {"vkey", signer_->VerifierKey()}};
   EntryDraft genesis{"log.genesis", "log.genesis", *EncodeCanonicalJson(body), {}};
   std::vector<Request> requests;
-  requests.push_back(Request{{std::move(genesis)}, nullptr});
+  requests.push_back(Request{{std::move(genesis)}, nullptr, {}, nullptr});
   rocksdb::WriteBatch wb;
   wb.Put(storage_->cf(Cf::kDefault), kMetaFormat, kFormat);
   wb.Put(storage_->cf(Cf::kDefault), kMetaOrigin, origin_);
@@ -212,6 +224,51 @@ absl::Status Ledger::Create(const std::string& key_path) {
   options_.hook = hook;
   if (!results[0][0].ok()) return results[0][0].status();
   return storage_->Write(&wb, /*sync=*/true);
+}
+
+absl::Status Ledger::AdoptSigningKey() {
+  const KeySchedule keys = this->keys();
+  const std::string current = keys.current().VerifierKey();
+  if (signer_->VerifierKey() == current) return absl::OkStatus();
+  // A rotation whose entry became durable before its new key replaced the old
+  // one: finish it.
+  const std::string next_path = NextLogKeyPath(dir_);
+  absl::StatusOr<std::string> next = ReadFile(next_path);
+  if (next.ok()) {
+    absl::StatusOr<NoteSigner> signer = NoteSigner::FromPrivateKey(StripWhitespace(*next));
+    if (signer.ok() && signer->VerifierKey() == current) {
+      std::error_code ec;
+      std::filesystem::rename(next_path, LogKeyPath(dir_), ec);
+      if (ec) {
+        return absl::FailedPreconditionError(
+            StrCat("cannot finish the key rotation: renaming ", next_path, ": ", ec.message()));
+      }
+      if (absl::Status s = SyncDir(dir_ + "/keys"); !s.ok()) return s;
+      signer_ = std::move(*signer);
+      return absl::OkStatus();
+    }
+  }
+  const int e = keys.Find(signer_->VerifierKey());
+  if (e >= 0) {
+    return absl::FailedPreconditionError(
+        StrCat("the signing key ", LogKeyPath(dir_), " (", signer_->VerifierKey(),
+               ") is a retired key of this ledger; the key in force is ", current, ", since entry ",
+               keys.epochs().back().rotation_index,
+               ". Restore that key from the backup made at rotation"));
+  }
+  return absl::FailedPreconditionError(StrCat("the signing key ", LogKeyPath(dir_), " (",
+                                              signer_->VerifierKey(),
+                                              ") is not this ledger's key (", current, ")"));
+}
+
+NoteVerifier Ledger::verifier() const {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  return keys_.current();
+}
+
+KeySchedule Ledger::keys() const {
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  return keys_;
 }
 
 absl::Status Ledger::LoadAndCheck() {
@@ -228,7 +285,45 @@ absl::Status Ledger::LoadAndCheck() {
   if (!vkey.ok()) return vkey.status();
   absl::StatusOr<NoteVerifier> verifier = NoteVerifier::FromVerifierKey(*vkey);
   if (!verifier.ok()) return DataLoss(ToStd(verifier.status().message()));
-  verifier_ = *verifier;
+  KeySchedule keys(*verifier);
+  // The keys of recorded rotations, in log order.
+  std::unique_ptr<rocksdb::Iterator> kit = storage_->NewIterator(Cf::kDefault);
+  for (kit->Seek(kMetaKeyPrefix); kit->Valid() && kit->key().starts_with(kMetaKeyPrefix);
+       kit->Next()) {
+    std::string_view k = kit->key().ToStringView().substr(kMetaKeyPrefix.size());
+    absl::StatusOr<NoteVerifier> next = NoteVerifier::FromVerifierKey(kit->value().ToStringView());
+    if (k.size() != 8 || !next.ok() || next->name() != origin_) {
+      return DataLoss(StrCat("the key rotation record \"", HexEncode(kit->key().ToStringView()),
+                             "\" is damaged"));
+    }
+    keys.Add(DecodeU64(k), *next);
+  }
+  absl::Status ks = FromRocks(kit->status(), "reading the key rotation records");
+  if (!ks.ok()) return ks;
+  // Each record names a log.key entry that introduced that key.
+  for (size_t e = 1; e < keys.epochs().size(); ++e) {
+    const KeyEpoch& epoch = keys.epochs()[e];
+    absl::StatusOr<std::optional<std::string>> leaf =
+        storage_->Get(Cf::kEntries, U64Key(epoch.rotation_index));
+    if (!leaf.ok()) return leaf.status();
+    LeafDecoder decoder;
+    absl::StatusOr<DecodedLeaf> d =
+        leaf->has_value() ? decoder.Decode(**leaf) : absl::NotFoundError("it is missing");
+    absl::StatusOr<Rotation> rot =
+        !d.ok() ? d.status()
+        : d->header.kind != kRotationKind
+            ? absl::InvalidArgumentError(StrCat("it has kind \"", d->header.kind, "\""))
+            : ParseRotationBody(d->body, origin_);
+    if (!rot.ok() || rot->new_vkey != epoch.verifier.VerifierKey()) {
+      return DataLoss(StrCat("the key record for entry ", epoch.rotation_index,
+                             " names a rotation the entry does not make",
+                             rot.ok() ? "" : StrCat(" (", ToStd(rot.status().message()), ")")));
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    keys_ = std::move(keys);
+  }
 
   absl::StatusOr<std::string> head = meta(kMetaHead);
   if (!head.ok()) return head.status();
@@ -273,7 +368,7 @@ absl::Status Ledger::LoadAndCheck() {
   std::string note_text = cit->value().ToString();
   absl::StatusOr<Note> note = ParseNote(note_text);
   if (!note.ok()) return DataLoss(StrCat("the last checkpoint: ", note.status().message()));
-  s = VerifyNote(*note, verifier_);
+  s = VerifyCheckpointSignatures(*note, keys_, head_.size);
   if (!s.ok()) return DataLoss(StrCat("the last checkpoint: ", s.message()));
   absl::StatusOr<Checkpoint> cp = ParseCheckpointBody(note->text);
   if (!cp.ok()) return DataLoss(ToStd(cp.status().message()));
@@ -321,6 +416,10 @@ absl::Status CheckDraft(const EntryDraft& d) {
   absl::Status s = ValidateKind(d.kind);
   if (s.ok()) s = ValidateKey(d.key);
   if (!s.ok()) return s;
+  if (d.kind.starts_with("log.")) {
+    return absl::InvalidArgumentError(StrCat(
+        "kind \"", d.kind, "\" is reserved for the log's own entries (genesis, key rotation)"));
+  }
   // A JSON object, well-formed; its canonical form is the submitter's contract.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element body;
@@ -343,16 +442,74 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
   std::vector<absl::Status> checked;
   checked.reserve(drafts.size());
   for (const EntryDraft& d : drafts) checked.push_back(CheckDraft(d));
+  Enqueue(Request{std::move(drafts), std::move(done), std::move(checked), nullptr});
+}
+
+void Ledger::Enqueue(Request request) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      queue_.push_back(Request{std::move(drafts), std::move(done), std::move(checked)});
+      queue_.push_back(std::move(request));
       cv_.notify_one();
       return;
     }
   }
-  done(std::vector<absl::StatusOr<AppendResult>>(
-      drafts.size(), absl::UnavailableError("the ledger is shutting down; retry")));
+  request.done(std::vector<absl::StatusOr<AppendResult>>(
+      request.drafts.size(), absl::UnavailableError("the ledger is shutting down; retry")));
+}
+
+absl::StatusOr<AppendResult> Ledger::RotateKey(std::string_view reason) {
+  if (options_.read_only) return absl::FailedPreconditionError("the ledger is open read-only");
+  reason = StripWhitespace(reason);
+  if (reason.empty() || reason.size() > 500) {
+    return absl::InvalidArgumentError(
+        "a key rotation needs a reason of 1 to 500 bytes (it is public, e.g. \"annual rotation\" "
+        "or \"the server was replaced\")");
+  }
+  for (char c : reason) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return absl::InvalidArgumentError("the rotation reason must not contain control characters");
+    }
+  }
+  absl::StatusOr<NoteSigner> next = NoteSigner::Generate(origin_);
+  if (!next.ok()) return next.status();
+  // The new key reaches the disk before any checkpoint it signs.
+  const std::string next_path = NextLogKeyPath(dir_);
+  std::error_code ec;
+  std::filesystem::remove(next_path, ec);  // left by a rotation that never became durable
+  absl::Status s = WritePrivateFile(next_path, next->PrivateKeyString() + "\n");
+  if (s.ok()) s = SyncDir(dir_ + "/keys");
+  if (!s.ok()) return s;
+
+  const KeyId id = next->key_id();
+  const std::string key =
+      StrCat("log.key/", HexEncode(std::string_view(reinterpret_cast<const char*>(id.data()), 4)));
+  EntryDraft draft{
+      std::string(kRotationKind), key, EncodeRotationBody(origin_, verifier(), *next, reason), {}};
+  std::promise<std::vector<absl::StatusOr<AppendResult>>> promise;
+  std::future<std::vector<absl::StatusOr<AppendResult>>> future = promise.get_future();
+  std::vector<EntryDraft> drafts;
+  drafts.push_back(std::move(draft));
+  Enqueue(Request{
+      std::move(drafts),
+      [&promise](std::vector<absl::StatusOr<AppendResult>> r) { promise.set_value(std::move(r)); },
+      {},
+      std::make_shared<const NoteSigner>(*next)});
+  absl::StatusOr<AppendResult> r = std::move(future.get()[0]);
+  if (!r.ok()) {
+    std::filesystem::remove(next_path, ec);
+    return r.status();
+  }
+  std::filesystem::rename(next_path, LogKeyPath(dir_), ec);
+  if (ec) {
+    return absl::InternalError(StrCat("the rotation is recorded as entry ", r->index, " but ",
+                                      next_path, " could not replace ", LogKeyPath(dir_), " (",
+                                      ec.message(),
+                                      "); the ledger will finish this when it is next opened"));
+  }
+  s = SyncDir(dir_ + "/keys");
+  if (!s.ok()) return s;
+  return r;
 }
 
 std::vector<absl::StatusOr<AppendResult>> Ledger::AppendMany(std::vector<EntryDraft> drafts) {
@@ -381,6 +538,13 @@ void Ledger::WriterLoop() {
       size_t entries = 0;
       while (!queue_.empty() && (batch.empty() || entries + queue_.front().drafts.size() <=
                                                       options_.max_batch_entries)) {
+        if (queue_.front().rotate_to != nullptr) {  // a key rotation is a batch of its own
+          if (batch.empty()) {
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+          }
+          break;
+        }
         entries += queue_.front().drafts.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -434,6 +598,11 @@ void Ledger::ProcessBatch(std::vector<Request>& requests) {
     return;
   }
   if (options_.hook != nullptr) options_.hook->Commit();
+  if (const auto& to = batch.requests.front().rotate_to; to != nullptr && next.size != head_.size) {
+    signer_ = *to;
+    batch.rotation_index = head_.size;
+    batch.rotated_to = to;
+  }
   for (const UpperNode& n : upper) upper_->Add(n.level, n.index, n.hash);
   head_ = std::move(next);
   batch.size = head_.size;
@@ -481,7 +650,14 @@ void Ledger::SyncLoop() {
       }
       continue;
     }
-    // Publish the newest durable checkpoint, then answer in log order.
+    // Publish the keys of durable rotations and the newest durable checkpoint,
+    // then answer in log order.
+    for (const Written& b : batches) {
+      if (b.rotated_to == nullptr) continue;
+      absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(b.rotated_to->VerifierKey());
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      if (v.ok()) keys_.Add(b.rotation_index, *v);
+    }
     for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
       if (it->checkpoint.empty()) continue;
       std::lock_guard<std::mutex> lock(checkpoint_mu_);
@@ -530,6 +706,8 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
                         std::string* checkpoint, std::vector<UpperNode>* upper) {
   const uint64_t start_size = head.size;
   const uint64_t time_ms = std::max(NowMs(), head.last_time_ms);
+  // A key rotation is alone in its batch (WriterLoop).
+  const NoteSigner* rotate_to = requests.size() == 1 ? requests[0].rotate_to.get() : nullptr;
 
   // Look up every idempotency key of the batch in one MultiGet.
   std::vector<std::string> index_keys;
@@ -585,6 +763,19 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
         results[r].push_back(FromRocks(statuses[slot], "looking up an idempotency key"));
         continue;
       }
+      if (rotate_to != nullptr) {
+        absl::StatusOr<Rotation> rot = ParseRotationBody(d.body, origin_);
+        if (rot.ok() && (rot->old_vkey != signer_->VerifierKey() ||
+                         rot->new_vkey != rotate_to->VerifierKey())) {
+          rot = absl::FailedPreconditionError(
+              "the log's key changed since this rotation was asked for (another rotation ran "
+              "first); ask again");
+        }
+        if (!rot.ok()) {
+          results[r].push_back(rot.status());
+          continue;
+        }
+      }
       if (options_.hook != nullptr) {
         absl::Status s = options_.hook->Apply(d, head.size, time_ms, wb);
         if (!s.ok()) {
@@ -613,6 +804,13 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
   if (head.size == start_size) return;
   Checkpoint cp{origin_, head.size, head.frontier.Root()};
   *checkpoint = SignNote(cp.Body(), *signer_);
+  if (rotate_to != nullptr) {
+    // The handover: the new key signs this checkpoint too, and every later one.
+    const std::string text = cp.Body();
+    *checkpoint +=
+        FormatSignatureLine(rotate_to->name(), rotate_to->key_id(), rotate_to->Sign(text));
+    wb->Put(storage_->cf(Cf::kDefault), KeyMetaKey(start_size), rotate_to->VerifierKey());
+  }
   wb->Put(storage_->cf(Cf::kCheckpoints), U64Key(head.size), *checkpoint);
   wb->Put(storage_->cf(Cf::kDefault), kMetaHead,
           EncodeHead(head.size, head.last_hash, head.last_time_ms));

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
+#include "ledger/keys.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/storage.h"
@@ -124,7 +125,17 @@ class Ledger {
   // Number of durable entries (the latest checkpoint's size).
   uint64_t Size() const { return size_.load(std::memory_order_acquire); }
   const std::string& origin() const { return origin_; }
-  const NoteVerifier& verifier() const { return verifier_; }
+  // The key that signs new checkpoints, and every key the log has had.
+  NoteVerifier verifier() const;
+  KeySchedule keys() const;
+
+  // Rotates the checkpoint signing key to a new random one (keys.h): appends a
+  // `log.key` entry alone in its batch, whose checkpoint both keys sign, and signs
+  // every later checkpoint with the new key. The new private key is written to
+  // DIR/keys/log.key.next first and replaces DIR/keys/log.key once the entry is
+  // durable; an Open after a crash in between finishes the swap. `reason` is public.
+  // REQUIRES: not read-only.
+  absl::StatusOr<AppendResult> RotateKey(std::string_view reason);
   Storage* storage() const { return storage_.get(); }
 
   // The leaf bytes at `index`; OutOfRange if index >= Size().
@@ -149,6 +160,9 @@ class Ledger {
     // Per draft: its kind, key and body checked on the caller's thread (so the
     // writer does not pay for it). OK or why the draft is refused.
     std::vector<absl::Status> checked;
+    // Set for a key rotation: its one draft is the log.key entry, and the batch
+    // holds nothing else.
+    std::shared_ptr<const NoteSigner> rotate_to;
   };
   struct Head {
     uint64_t size = 0;
@@ -160,12 +174,18 @@ class Ledger {
   Ledger() = default;
   absl::Status Create(const std::string& key_path);
   absl::Status LoadAndCheck();
+  // Makes sure signer_ is the key in force, finishing an interrupted rotation.
+  absl::Status AdoptSigningKey();
+  void Enqueue(Request request);
   // A batch written to RocksDB but not yet synced, waiting for the syncer.
   struct Written {
     std::vector<Request> requests;
     std::vector<std::vector<absl::StatusOr<AppendResult>>> results;
     std::string checkpoint;  // empty if the batch appended nothing
     uint64_t size = 0;       // tree size after the batch
+    // For a key rotation: its entry's index and the new key.
+    uint64_t rotation_index = 0;
+    std::shared_ptr<const NoteSigner> rotated_to;
   };
   // A tree node at a cached level, made by a batch, added to upper_ once written.
   struct UpperNode {
@@ -191,8 +211,8 @@ class Ledger {
   std::string dir_;
   std::unique_ptr<Storage> storage_;
   std::string origin_;
-  NoteVerifier verifier_;
-  std::optional<NoteSigner> signer_;
+  KeySchedule keys_;                  // guarded by checkpoint_mu_
+  std::optional<NoteSigner> signer_;  // writer thread only (and Open)
 
   Head head_;                          // writer thread only (and Open)
   std::unique_ptr<UpperNodes> upper_;  // proofs read the upper tree from memory
@@ -222,6 +242,8 @@ class Ledger {
 // Paths inside a data directory.
 std::string DatabasePath(const std::string& dir);
 std::string LogKeyPath(const std::string& dir);
+// Where a rotation puts the new key until its log.key entry is durable.
+std::string NextLogKeyPath(const std::string& dir);
 
 // A NodeSource reading the tree column family.
 class StoredNodes : public NodeSource {

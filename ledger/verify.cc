@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ledger/checkpoint.h"
+#include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -59,7 +60,7 @@ struct Chunk {
 };
 
 // The worker's half: everything about one chunk that needs no other chunk.
-void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::string& origin,
+void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& origin,
                 bool check_tree, const LeafChecker* checker, Chunk& c) {
   std::unique_ptr<rocksdb::Iterator> it = st.NewScanIterator(Cf::kEntries);
   c.arena.reserve(kChunkLeaves * 512);
@@ -94,7 +95,7 @@ void CheckChunk(const Storage& st, const NoteVerifier& verifier, const std::stri
     cp.size = size;
     std::string where = StrCat("checkpoint at tree size ", size);
     absl::StatusOr<Note> note = ParseNote(cit->value().ToStringView());
-    absl::Status sig = note.ok() ? VerifyNote(*note, verifier) : note.status();
+    absl::Status sig = note.ok() ? VerifyCheckpointSignatures(*note, keys, size) : note.status();
     absl::StatusOr<Checkpoint> body =
         note.ok() ? ParseCheckpointBody(note->text) : absl::StatusOr<Checkpoint>(note.status());
     if (!note.ok() || !body.ok()) {
@@ -236,6 +237,7 @@ class Verifier {
   bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
                  const absl::StatusOr<LeafView>& leaf);
   bool CheckGenesis(const LeafView& leaf);
+  bool CheckRotation(uint64_t i, const LeafView& leaf);
   bool CheckChunkInOrder(Chunk& c);
   bool CheckAboveChunk(const Chunk& c);
   bool CheckEnd(const std::vector<Hash>& last_edge);
@@ -243,8 +245,12 @@ class Verifier {
   const Storage& st_;
   const VerifyOptions& options_;
   VerifyReport& report_;
-  std::optional<NoteVerifier> verifier_;
-  Frontier above_;  // the tree over whole chunks: chunk roots as its leaves
+  // The keys as the database's records list them, checked against the chain's
+  // log.key entries as the walk reaches them (workers check signatures with it).
+  KeySchedule keys_;
+  size_t next_rotation_ = 1;       // the next epoch of keys_ the walk must meet
+  uint64_t pending_handover_ = 0;  // tree size that must have a checkpoint signed by both keys
+  Frontier above_;                 // the tree over whole chunks: chunk roots as its leaves
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
 };
@@ -256,16 +262,43 @@ bool Verifier::LoadKey() {
     return Fail(std::nullopt, "meta", "the origin or verifier-key meta record is missing");
   }
   report_.origin = **origin;
-  std::string key = options_.vkey.empty() ? **vkey : options_.vkey;
-  report_.vkey_from_database = options_.vkey.empty();
-  absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(key);
-  if (!v.ok()) return Fail(std::nullopt, "meta", std::string(ToStd(v.status().message())));
-  verifier_ = std::move(*v);
-  report_.vkey = verifier_->VerifierKey();
-  if (!options_.vkey.empty() && **vkey != report_.vkey) {
-    return Fail(std::nullopt, "log-key",
-                StrCat("the database names key ", **vkey, ", not the trusted key ", report_.vkey));
+  absl::StatusOr<NoteVerifier> genesis = NoteVerifier::FromVerifierKey(**vkey);
+  if (!genesis.ok()) {
+    return Fail(std::nullopt, "meta",
+                StrCat("the verifier-key meta record: ", ToStd(genesis.status().message())));
   }
+  keys_ = KeySchedule(*genesis);
+  std::unique_ptr<rocksdb::Iterator> it = st_.NewIterator(Cf::kDefault);
+  for (it->Seek("key/"); it->Valid() && it->key().starts_with("key/"); it->Next()) {
+    std::string_view k = it->key().ToStringView().substr(4);
+    absl::StatusOr<NoteVerifier> next = NoteVerifier::FromVerifierKey(it->value().ToStringView());
+    if (k.size() != 8 || !next.ok() ||
+        (keys_.epochs().size() > 1 && DecodeU64(k) <= keys_.epochs().back().rotation_index)) {
+      return Fail(std::nullopt, "meta",
+                  StrCat("the key rotation record \"", HexEncode(it->key().ToStringView()),
+                         "\" is damaged"));
+    }
+    keys_.Add(DecodeU64(k), *next);
+  }
+  report_.vkey_from_database = options_.vkey.empty();
+  if (options_.vkey.empty()) {
+    report_.vkey = keys_.current().VerifierKey();
+  } else {
+    absl::StatusOr<NoteVerifier> pinned = NoteVerifier::FromVerifierKey(options_.vkey);
+    if (!pinned.ok())
+      return Fail(std::nullopt, "meta", std::string(ToStd(pinned.status().message())));
+    report_.vkey = pinned->VerifierKey();
+    if (keys_.Find(report_.vkey) < 0) {
+      return Fail(
+          std::nullopt, "log-key",
+          keys_.epochs().size() == 1
+              ? StrCat("the database names key ", **vkey, ", not the trusted key ", report_.vkey)
+              : StrCat("the trusted key ", report_.vkey, " is none of the database's keys (",
+                       **vkey, " and ", keys_.epochs().size() - 1, " rotation(s) to ",
+                       keys_.current().VerifierKey(), ")"));
+    }
+  }
+  report_.keys = keys_;
   return true;
 }
 
@@ -276,12 +309,45 @@ bool Verifier::CheckGenesis(const LeafView& leaf) {
   }
   nlohmann::json body = nlohmann::json::parse(leaf.body, nullptr, false);
   if (body.is_discarded() || !body.is_object() || !body.contains("vkey") ||
-      !body.contains("origin") || body["vkey"] != report_.vkey ||
+      !body.contains("origin") || body["vkey"] != keys_.genesis().VerifierKey() ||
       body["origin"] != report_.origin) {
     return Fail(0, "genesis",
                 StrCat("the genesis entry does not name origin ", report_.origin, " and key ",
-                       report_.vkey));
+                       keys_.genesis().VerifierKey()));
   }
+  return true;
+}
+
+bool Verifier::CheckRotation(uint64_t i, const LeafView& leaf) {
+  const std::vector<KeyEpoch>& epochs = keys_.epochs();
+  const bool listed = next_rotation_ < epochs.size() && epochs[next_rotation_].rotation_index == i;
+  if (leaf.header.kind != kRotationKind) {
+    if (!listed) return true;
+    return Fail(i, "key-rotation",
+                StrCat("the database records a key rotation at entry ", i, " but entry ", i,
+                       " has kind \"", leaf.header.kind, "\""));
+  }
+  if (!listed) {
+    return Fail(i, "key-rotation",
+                StrCat("entry ", i,
+                       " rotates the log's key, but the database's key records do not list it"));
+  }
+  absl::StatusOr<Rotation> rot = ParseRotationBody(leaf.body, report_.origin);
+  if (!rot.ok()) return Fail(i, "key-rotation", std::string(ToStd(rot.status().message())));
+  const std::string in_force = epochs[next_rotation_ - 1].verifier.VerifierKey();
+  if (rot->old_vkey != in_force) {
+    return Fail(i, "key-rotation",
+                StrCat("entry ", i, " rotates from key ", rot->old_vkey,
+                       ", but the key in force is ", in_force));
+  }
+  if (rot->new_vkey != epochs[next_rotation_].verifier.VerifierKey()) {
+    return Fail(i, "key-rotation",
+                StrCat("entry ", i, " rotates to key ", rot->new_vkey,
+                       ", but the database's key record says ",
+                       epochs[next_rotation_].verifier.VerifierKey()));
+  }
+  ++next_rotation_;
+  pending_handover_ = i + 1;
   return true;
 }
 
@@ -308,6 +374,7 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
   if (i > 0 && h.kind == "log.genesis") {
     return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
   }
+  if (!CheckRotation(i, *leaf)) return false;
   last_hash_ = lh;
   last_time_ms_ = h.time_ms;
   report_.bytes += bytes.size();
@@ -345,6 +412,13 @@ bool Verifier::CheckChunkInOrder(Chunk& c) {
                    " but the leaves give ", HashToBase64(root)));
       }
       ++report_.checkpoints;
+      if (pending_handover_ == cp.size) pending_handover_ = 0;
+    }
+    if (pending_handover_ == i + 1) {
+      return Fail(i, "key-handover",
+                  StrCat("no checkpoint at tree size ", i + 1,
+                         " is signed by both the retiring and the new key: a key rotation must "
+                         "end its batch"));
     }
   }
   report_.tree_nodes += c.tree_nodes;
@@ -381,6 +455,12 @@ bool Verifier::CheckEnd(const std::vector<Hash>& last_edge) {
                " but only ", n, " entries are stored: entries were removed from the end"));
   }
   if (n == 0) return Fail(std::nullopt, "empty", "the log holds no entries");
+  if (next_rotation_ < keys_.epochs().size()) {
+    return Fail(std::nullopt, "key-rotation",
+                StrCat("the database records a key rotation at entry ",
+                       keys_.epochs()[next_rotation_].rotation_index, ", beyond the log's ", n,
+                       " entries"));
+  }
   absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
   if (!head.ok() || !head->has_value() || (*head)->size() != 48) {
     return Fail(std::nullopt, "head", "the head meta record is missing or damaged");
@@ -430,7 +510,7 @@ bool Verifier::Run() {
     next_first += kChunkLeaves;
     Chunk* raw = c.get();
     in_flight.emplace_back(std::move(c), pool.Submit([this, raw] {
-      CheckChunk(st_, *verifier_, report_.origin, options_.check_tree, options_.checker, *raw);
+      CheckChunk(st_, keys_, report_.origin, options_.check_tree, options_.checker, *raw);
     }));
   };
   auto drain = [&in_flight] {

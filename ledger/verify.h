@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
+#include "ledger/keys.h"
 #include "ledger/leaf.h"
 
 namespace boai::ledger {
@@ -36,8 +37,9 @@ class LeafChecker {
 };
 
 struct VerifyOptions {
-  // The verifier key to trust (signed-note form). Empty: the key recorded in the
-  // database, which the report then names so the auditor can compare it.
+  // The verifier key to trust (signed-note form): the log's first key or any key
+  // a recorded rotation introduced (the chain links them). Empty: the keys recorded
+  // in the database, which the report then names so the auditor can compare them.
   // Default: empty
   std::string vkey;
   // Also compare every stored tree node with the recomputed one (proofs are built
@@ -68,8 +70,11 @@ struct VerifyReport {
   uint64_t checkpoints = 0;  // checkpoints whose signature and root were checked
   uint64_t tree_nodes = 0;   // stored tree nodes compared
   std::string origin;
-  std::string vkey;  // the key the checkpoints were checked with
+  // The trusted key: the one given (VerifyOptions::vkey), else the database's key in
+  // force. With rotations, `keys` lists every key and the checkpoints it signed.
+  std::string vkey;
   bool vkey_from_database = false;
+  KeySchedule keys;
   Hash root{};  // root at `entries`
   std::optional<Finding> finding;
   bool ok() const { return !finding.has_value(); }

@@ -1,6 +1,7 @@
 // boaid: the Boai ledger's gRPC server.
 //
 //   boaid --data DIR --listen HOST:PORT [--config FILE] [--tls-cert PEM --tls-key PEM]
+//   boaid rotate-key --data DIR --reason TEXT   (with the server stopped)
 //
 // Command-line flags override the config file (services/server.h documents it).
 // SIGTERM or SIGINT: stop accepting calls, finish those in progress, finish and
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "ledger/ledger.h"
 #include "ledger/strings.h"
 #include "services/server.h"
 
@@ -23,6 +25,33 @@ namespace {
 int Fail(const absl::Status& s) {
   std::cerr << "boaid: " << boai::ToStd(s.message()) << "\n";
   return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// Rotates the checkpoint signing key of a stopped server's ledger (keys.h). The
+// database lock refuses a running server's directory.
+int RotateKey(const std::string& dir, const std::string& reason) {
+  boai::ledger::LedgerOptions lo;
+  lo.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<boai::ledger::Ledger>> log = boai::ledger::Ledger::Open(dir, lo);
+  if (!log.ok()) {
+    if (boai::ToStd(log.status().message()).find("lock") != std::string::npos) {
+      std::cerr << "boaid: " << dir
+                << " is in use (is boaid running?); stop the server, then rotate the key\n";
+      return 1;
+    }
+    return Fail(log.status());
+  }
+  const std::string old_vkey = (*log)->verifier().VerifierKey();
+  absl::StatusOr<boai::ledger::AppendResult> r = (*log)->RotateKey(reason);
+  if (!r.ok()) return Fail(r.status());
+  std::cout << "rotated the log key at entry " << r->index << "\n"
+            << "  retired  " << old_vkey << "\n"
+            << "  new key  " << (*log)->verifier().VerifierKey() << "\n"
+            << "The new private key is " << boai::ledger::LogKeyPath(dir)
+            << ": back it up now. Publish the new verifier key; auditors who pinned the old one\n"
+            << "still verify the whole log, the rotation entry links the keys. If the old key\n"
+            << "was compromised, destroy every copy of it.\n";
+  return 0;
 }
 
 int Main(int argc, char** argv) {
@@ -43,11 +72,20 @@ int Main(int argc, char** argv) {
                "good, 2 if not");
   CLI::Option* level_opt =
       app.add_option("--log-level", log_level, "trace, debug, info, warn or error [info]");
+  std::string reason;
+  CLI::App* rotate = app.add_subcommand(
+      "rotate-key",
+      "rotate the checkpoint signing key (server stopped): records the rotation on the chain, "
+      "signed by the old and the new key");
+  rotate->add_option("--reason", reason, "why, recorded publicly (e.g. \"annual rotation\")")
+      ->required();
+  rotate->fallthrough();  // --data and --config may follow the verb
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+
   std::string config_level;
   if (!config.empty()) {
     if (!std::filesystem::exists(config)) {
@@ -63,6 +101,7 @@ int Main(int argc, char** argv) {
   if (!tls_key.empty()) options.tls_key = tls_key;
   if (!tls_client_ca.empty()) options.tls_client_ca = tls_client_ca;
   if (level_opt->count() == 0 && !config_level.empty()) log_level = config_level;
+  if (rotate->parsed()) return RotateKey(options.data_dir, reason);
 
   if (check_config) {
     absl::Status s = boai::service::Server::Check(options);

@@ -36,10 +36,10 @@ std::string CheckCheckpoint(const std::string& text, const ledger::Ledger& log,
                             const std::string& what, ledger::Checkpoint* cp) {
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(text);
   if (!note.ok()) return StrCat(what, " is not a signed note: ", note.status().message());
-  absl::Status sig = ledger::VerifyNote(*note, log.verifier());
-  if (!sig.ok()) return StrCat(what, " is not signed by this ledger's key: ", sig.message());
   absl::StatusOr<ledger::Checkpoint> parsed = ledger::ParseCheckpointBody(note->text);
   if (!parsed.ok()) return StrCat(what, " is not a checkpoint: ", parsed.status().message());
+  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, log.keys(), parsed->size);
+  if (!sig.ok()) return StrCat(what, " is not signed by this ledger's key: ", sig.message());
   *cp = *parsed;
   if (cp->origin != log.origin()) {
     return StrCat(what, " is for log \"", cp->origin, "\", this ledger is \"", log.origin(), "\"");
@@ -66,7 +66,7 @@ std::string CheckIntegrity(const json& s, const ledger::Ledger& log, CheckReport
   }
   if (!s.contains("integrity") || !s["integrity"].is_object()) return "integrity block missing";
   const json& in = s["integrity"];
-  if (Str(in, "verifier_key") != log.verifier().VerifierKey()) {
+  if (log.keys().Find(Str(in, "verifier_key")) < 0) {
     return StrCat("integrity.verifier_key \"", Str(in, "verifier_key"),
                   "\" is not this ledger's key ", log.verifier().VerifierKey());
   }

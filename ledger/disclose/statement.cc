@@ -78,13 +78,13 @@ absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previo
   std::string text = cp_text->get<std::string>();
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(text);
   if (!note.ok()) return note.status();
-  absl::Status sig = ledger::VerifyNote(*note, log.verifier());
+  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
+  if (!cp.ok()) return cp.status();
+  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, log.keys(), cp->size);
   if (!sig.ok()) {
     return absl::FailedPreconditionError(StrCat(
         "the previous statement's checkpoint is not signed by this log's key: ", sig.message()));
   }
-  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
-  if (!cp.ok()) return cp.status();
   if (cp->size > size) {
     return absl::FailedPreconditionError(StrCat("the previous statement was cut at ", cp->size,
                                                 " entries, but the ledger has only ", size,

@@ -62,6 +62,15 @@ nlohmann::json Json(const Outcome& o) {
                         {"tree_nodes", r.tree_nodes},
                         {"seconds", o.seconds}};
   if (r.entries > 0) out["root"] = ledger::HashToBase64(r.root);
+  nlohmann::json keys = nlohmann::json::array();
+  for (size_t e = 0; e < r.keys.epochs().size(); ++e) {
+    const ledger::KeyEpoch& k = r.keys.epochs()[e];
+    keys.push_back(
+        {{"vkey", k.verifier.VerifierKey()},
+         {"first_checkpoint_size", k.first_size},
+         {"rotation_index", e == 0 ? nlohmann::json(nullptr) : nlohmann::json(k.rotation_index)}});
+  }
+  out["keys"] = keys;
   nlohmann::json saved = nlohmann::json::array();
   for (const SavedCheckpoint& s : o.saved) {
     saved.push_back({{"file", s.path}, {"consistent", s.problem.empty()}});
@@ -200,8 +209,16 @@ int PrintOutcome(const Outcome& o, bool json) {
   }
   std::cout << (o.online ? "server      " : "ledger      ") << o.source << "\n"
             << "origin      " << r.origin << "\n"
-            << "log key     " << r.vkey << KeyLabel(o) << "\n"
-            << "entries     " << Thousands(r.entries) << " (" << Thousands(r.bytes) << " bytes"
+            << "log key     " << r.vkey << KeyLabel(o) << "\n";
+  const std::vector<ledger::KeyEpoch>& epochs = r.keys.epochs();
+  if (epochs.size() > 1) {
+    std::cout << "key history created with " << epochs[0].verifier.VerifierKey() << "\n";
+    for (size_t e = 1; e < epochs.size(); ++e) {
+      std::cout << "            entry " << epochs[e].rotation_index << " rotated to "
+                << epochs[e].verifier.VerifierKey() << "\n";
+    }
+  }
+  std::cout << "entries     " << Thousands(r.entries) << " (" << Thousands(r.bytes) << " bytes"
             << (o.online ? ", hashed here" : "") << ")\n"
             << "checkpoints " << Thousands(r.checkpoints) << " signatures and roots checked\n";
   if (!o.online) std::cout << "tree nodes  " << Thousands(r.tree_nodes) << " compared\n";

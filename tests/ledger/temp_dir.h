@@ -1,0 +1,43 @@
+// A fresh directory under the system temp dir per test, removed afterwards.
+#ifndef BOAI_TESTS_LEDGER_TEMP_DIR_H_
+#define BOAI_TESTS_LEDGER_TEMP_DIR_H_
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+namespace boai::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "boai-test-";
+    if (info != nullptr) name += std::string(info->test_suite_name()) + "." + info->name() + "-";
+    name += std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    path_ = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  // A ledger data directory inside (not created: Ledger::Open creates it).
+  std::string dir() const { return (path_ / "data").string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace boai::testing
+
+#endif  // BOAI_TESTS_LEDGER_TEMP_DIR_H_
