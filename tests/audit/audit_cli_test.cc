@@ -274,6 +274,47 @@ TEST_F(AuditCliTest, CosignRefusesADatabaseTheServerHolds) {
   EXPECT_THAT(r.err, HasSubstr("copy"));
 }
 
+// After a key rotation (ledger/keys.h) the whole log verifies with the books,
+// trusting the old key or the new one, and a checkpoint saved before the rotation
+// (signed by the old key) is still proven consistent.
+TEST_F(AuditCliTest, VerifyAcrossAKeyRotation) {
+  const std::string old_vkey =
+      std::string(StripWhitespace(Audit(StrCat("vkey --data ", data_)).out));
+  const std::string saved = tmp_ + "/before.checkpoint";
+  std::ofstream(saved) << Audit(StrCat("checkpoint --data ", data_)).out;
+  const uint64_t rotation = Size();
+  {
+    books::BooksHook hook;
+    ledger::LedgerOptions o;
+    o.sync = false;
+    o.hook = &hook;
+    auto log = ledger::Ledger::Open(data_, o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    absl::StatusOr<ledger::AppendResult> r = (*log)->RotateKey("annual rotation");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->index, rotation);
+  }
+  const std::string new_vkey =
+      std::string(StripWhitespace(Audit(StrCat("vkey --data ", data_)).out));
+  ASSERT_NE(new_vkey, old_vkey);
+
+  testing::Run j = Audit(StrCat("verify --json --data ", data_));
+  ASSERT_EQ(j.status, 0) << j.out << j.err;
+  nlohmann::json report = nlohmann::json::parse(j.out);
+  ASSERT_EQ(report["keys"].size(), 2u);
+  EXPECT_EQ(report["keys"][0]["vkey"], old_vkey);
+  EXPECT_EQ(report["keys"][1]["vkey"], new_vkey);
+  EXPECT_EQ(report["keys"][1]["rotation_index"], rotation);
+  EXPECT_EQ(report["vkey"], new_vkey);
+
+  for (const std::string& pin : {old_vkey, new_vkey}) {
+    testing::Run r =
+        Audit(StrCat("verify --data ", data_, " --vkey '", pin, "' --checkpoint ", saved));
+    EXPECT_EQ(r.status, 0) << pin << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(StrCat("entry ", rotation, " rotated to ", new_vkey)));
+  }
+}
+
 TEST_F(AuditCliTest, UsageErrors) {
   EXPECT_EQ(Audit("verify --data /nonexistent/boai").status, 2);
   EXPECT_EQ(Audit("verify --no-such-flag").status, 2);
