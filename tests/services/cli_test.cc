@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "ledger/books/demo.h"
+#include "ledger/hash.h"
 #include "service_test_support.h"
 
 namespace boai::service::testing {
@@ -139,6 +140,147 @@ TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {
   for (const std::string& v : books::DemoPersonalValues()) {
     EXPECT_EQ(leaves.find(v), std::string::npos) << "personal value in a leaf: " << v;
   }
+}
+
+// Account `account` of `fund` in fen (debit positive), 0 when the server lists none.
+int64_t AccountOf(v1::Ledger::Stub* stub, const std::string& token, const std::string& account,
+                  const std::string& fund) {
+  v1::GetBalancesRequest req;
+  req.set_fund(fund);
+  v1::GetBalancesResponse resp;
+  grpc::Status s = stub->GetBalances(Ctx(token).get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  for (const v1::AccountBalance& b : resp.balances()) {
+    if (b.account() == account && b.fund() == fund) return b.amount();
+  }
+  return 0;
+}
+
+// The last cell of the table row of `out` that starts with `label`, or "".
+std::string TableCell(const std::string& out, const std::string& label) {
+  size_t at = out.find("\n" + label);
+  if (at == std::string::npos) return "";
+  std::string row = out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+  return row.substr(row.find_last_of(' ') + 1);
+}
+
+TEST_F(CliTest, SettleBooksThePlatformPayoutOfAnImportedFile) {
+  // A campaign on the restricted fund, and the platform's file for it.
+  v1::OpenCampaignRequest oc;
+  oc.set_id("camp.s-2024");
+  oc.set_name("spring online");
+  oc.set_fund("fund.relief");
+  oc.set_platform("腾讯公益");
+  oc.set_start("2024-03-01");
+  oc.set_end("2024-03-03");
+  oc.set_target(1000000);
+  v1::Receipt receipt;
+  grpc::Status gs = stub_->OpenCampaign(Ctx(admin_).get(), oc, &receipt);
+  ASSERT_TRUE(gs.ok()) << gs.error_message();
+  const std::string file = dir_ + "/settlement.csv";
+  const std::string text =
+      "type,transaction_id,date,campaign,amount,donor_name,donor_phone,display,receipt_book,"
+      "receipt_number,no_receipt\n"
+      "gift,TX-1,2024-03-01,camp.s-2024,100.00,,,,,,\n"
+      "gift,TX-2,2024-03-02,camp.s-2024,50.50,,,,,,\n"
+      "match,M-1,2024-03-02,camp.s-2024,30,,,,,,\n";
+  std::ofstream(file) << text;
+  const std::string sha = ledger::HashToHex(ledger::Sha256(text));
+  const std::string clerk = TokenFile("clerk", clerk_);
+
+  // Before its rows are imported the payout is not booked.
+  uint64_t size = server_->ledger()->Size();
+  CliRun r = Boai(clerk, StrCat("settle ", file, " --date 2024-03-05"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("3 row(s) of " + file), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("boai import " + file), std::string::npos) << r.out;
+  EXPECT_EQ(server_->ledger()->Size(), size);
+  r = Boai(clerk, StrCat("import ", file));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1121", "fund.relief"), 18050);
+  EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1002", "fund.relief"), 0);
+
+  // Refusals name the problem and write nothing.
+  size = server_->ledger()->Size();
+  struct Bad {
+    std::string args;
+    int status;
+    std::string says;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {StrCat(file, " --gifts 1.234"), 2,
+            "--gifts: amount \"1.234\" has more than 2 decimals"},
+           {StrCat(file, " --matching -5"), 2, "--matching: amount \"-5\""},
+           {StrCat(file, " --gifts 150"), 2, "--gifts 150.00 differs from the total"},
+           {StrCat("--campaign camp.s-2024 --sha256 ", sha, " --gifts abc"), 2, "--gifts: amount"},
+           {StrCat("--campaign camp.s-2024 --sha256 ", sha, " --gifts 0 --matching 0"), 2,
+            "pays out nothing"},
+           {StrCat(file, " --campaign camp.nope"), 2, "no rows of campaign camp.nope"},
+           {StrCat("--campaign camp.nope --sha256 ", sha, " --gifts 10"), 2,
+            "campaign \"camp.nope\" is not open"},
+           {StrCat(file, " --sha256 ", std::string(64, 'a')), 2,
+            StrCat("is not the SHA-256 of ", file, " (", sha, ")")},
+           {"--campaign camp.s-2024 --sha256 12ab --gifts 10", 2, "is not a SHA-256"},
+           {"--campaign camp.s-2024 --gifts 10", 2, "give the platform's settlement FILE"},
+           {StrCat("--campaign camp.s-2024 --sha256 ", sha, " --gifts 200"), 1,
+            "exceeds the online gifts not yet settled"},
+       }) {
+    r = Boai(clerk, StrCat("settle ", b.args, " --date 2024-03-05"));
+    EXPECT_EQ(r.status, b.status) << b.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(b.says), std::string::npos) << b.args << "\n" << r.out;
+  }
+  EXPECT_EQ(server_->ledger()->Size(), size);
+
+  // The payout: the receipt, the figures, and the money moved from 1121 to the bank.
+  r = Boai(clerk, StrCat("settle ", file, " --date 2024-03-05"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find(StrCat("recorded settlement as entry #", size)), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("inclusion proof verified"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(StrCat("sha256 ", sha)), std::string::npos) << r.out;
+  for (auto [label, yuan] :
+       {std::pair{"online gifts ", "150.50"}, std::pair{"matching (配捐) ", "30.00"},
+        std::pair{"into the bank ", "180.50"}, std::pair{"online gifts not yet settled ", "0.00"},
+        std::pair{"matching not yet settled ", "0.00"}}) {
+    EXPECT_EQ(TableCell(r.out, label), yuan) << label << "\n" << r.out;
+  }
+  EXPECT_EQ(server_->ledger()->Size(), size + 1);
+  EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1121", "fund.relief"), 0);
+  EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1002", "fund.relief"), 18050);
+  v1::GetCampaignRequest cr;
+  cr.set_id("camp.s-2024");
+  v1::Campaign camp;
+  ASSERT_TRUE(stub_->GetCampaign(Ctx(auditor_).get(), cr, &camp).ok());
+  EXPECT_EQ(camp.settled_gifts(), 15050);
+  EXPECT_EQ(camp.settled_matching(), 3000);
+  EXPECT_EQ(camp.online_unsettled(), 0);
+  v1::GetEntryRequest er;
+  er.set_index(size);
+  v1::Entry entry;
+  ASSERT_TRUE(stub_->GetEntry(Ctx(auditor_).get(), er, &entry).ok());
+  EXPECT_EQ(entry.key(), StrCat("settle/camp.s-2024/", sha));
+  EXPECT_NE(entry.body_json().find(StrCat("\"file_sha256\":\"", sha, "\"")), std::string::npos);
+
+  // Again: the same receipt, nothing new (JSON for scripts).
+  r = Boai(clerk, StrCat("--json settle ", file, " --date 2024-03-05 --gifts 150.5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["duplicate"], true);
+  EXPECT_EQ(j["index"], size);
+  EXPECT_EQ(j["settlement"]["gifts"], 15050);
+  EXPECT_EQ(j["settlement"]["matching"], 3000);
+  EXPECT_EQ(j["settlement"]["file_sha256"], sha);
+  EXPECT_EQ(j["campaign"]["matching_outstanding"], 0);
+  // Another day: refused, naming the entry and its date.
+  r = Boai(clerk, StrCat("settle ", file, " --date 2024-03-06"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("ALREADY_EXISTS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(StrCat("booked before, as entry #", size, " of 2024-03-05")),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--date 2024-03-05"), std::string::npos) << r.out;
+  EXPECT_EQ(server_->ledger()->Size(), size + 1);
+  EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1002", "fund.relief"), 18050);
 }
 
 }  // namespace

@@ -134,6 +134,15 @@ int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reaso
 int Void(const Global& g, Client& c, const std::string& book, int64_t number,
          const std::string& reason, const std::string& date, const std::string& key);
 int RecordIndicator(const Global& g, Client& c, v1::RecordIndicatorRequest req);
+// settle: a platform payout of a campaign's online gifts and matching. With
+// `file` (the platform's settlement CSV, as boai import reads it) the SHA-256,
+// the campaign and the totals come from the file, whose rows must all be
+// recorded; --campaign, --gifts, --matching and --sha256, when also given, must
+// agree with it. Without a file: campaign, sha256 and gifts and/or matching.
+struct SettleArgs {
+  std::string file, campaign, gifts, matching, sha256, date, key;
+};
+int Settle(const Global& g, Client& c, const SettleArgs& a);
 int OpenFund(const Global& g, Client& c, const v1::OpenFundRequest& req);
 int Init(const Global& g, Client& c);
 int AddUser(const Global& g, Client& c, const std::string& name, const std::string& role,

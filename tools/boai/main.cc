@@ -12,6 +12,7 @@
 //   reverse         reverse an earlier entry;  void  void a receipt number
 //   open-fund       open a fund (admin);  init  open the standard chart (admin)
 //   import FILE     a platform settlement CSV (--dry-run checks it only)
+//   settle FILE     the platform's payout of that file's gifts and matching
 //   balances        fund and account balances;  campaign-progress ID  a campaign
 //   entries         entries by fund, campaign, account or donor, paged
 //   receipt BOOK N  an official receipt's entry (--verify: proof and signature)
@@ -152,6 +153,24 @@ int Main(int argc, char** argv) {
   indicator_cmd->add_option("--key", *indicator.mutable_idempotency_key(),
                             "idempotency key [indicator/ID/DATE]");
 
+  CLI::App* settle = app.add_subcommand(
+      "settle",
+      "book a platform settlement: the platform paid a campaign's online gifts and "
+      "matching into the bank");
+  SettleArgs sa;
+  settle->add_option("file", sa.file,
+                     "the platform's settlement CSV, imported before (its SHA-256, campaign and "
+                     "totals are used)");
+  settle->add_option("--campaign", sa.campaign, "campaign id [the file's, if it has one campaign]");
+  settle->add_option("--gifts", sa.gifts,
+                     "online gifts paid out, yuan [the file's gift rows]; 0 allowed");
+  settle->add_option("--matching", sa.matching,
+                     "matching (配捐) paid out, yuan [the file's match rows]; 0 allowed");
+  settle->add_option("--sha256", sa.sha256,
+                     "SHA-256 of the settlement file, 64 hex digits [computed from FILE]");
+  settle->add_option("--date", sa.date, "the day the money reached the bank [today]");
+  settle->add_option("--key", sa.key, "idempotency key [settle/CAMPAIGN/SHA256]");
+
   // admin
   CLI::App* open_fund = app.add_subcommand("open-fund", "open a fund (admin)");
   v1::OpenFundRequest ofr;
@@ -269,6 +288,7 @@ int Main(int argc, char** argv) {
   if (*pay_no) return PayDecide(g, c, pa, false);
   if (*reverse) return Reverse(g, c, index, reason, date, key);
   if (*void_cmd) return Void(g, c, book, number, reason, date, key);
+  if (*settle) return Settle(g, c, sa);
   if (*indicator_cmd) {
     indicator.set_value(indicator_value);
     return RecordIndicator(g, c, indicator);
