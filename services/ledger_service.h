@@ -104,6 +104,8 @@ class LedgerService final : public boai::v1::Ledger::Service {
   grpc::Status GetConsistencyProof(grpc::ServerContext* ctx,
                                    const v1::GetConsistencyProofRequest* req,
                                    v1::GetConsistencyProofResponse* out) override;
+  grpc::Status GetCosignatures(grpc::ServerContext* ctx, const v1::GetCosignaturesRequest* req,
+                               v1::GetCosignaturesResponse* out) override;
 
  private:
   // A write ready for the clerk.

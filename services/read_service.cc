@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ledger/checkpoint.h"
+#include "ledger/cosignature.h"
 #include "ledger/hash.h"
 #include "ledger/leaf.h"
 #include "ledger/note.h"
@@ -338,6 +339,40 @@ grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext* ctx,
     out->set_new_size(new_size);
     for (const ledger::Hash& h : *proof) out->add_hashes(std::string(ledger::HashBytes(h)));
     if (!note.empty()) return FillCheckpoint(note, out->mutable_checkpoint());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status LedgerService::GetCosignatures(grpc::ServerContext* ctx,
+                                            const v1::GetCosignaturesRequest* req,
+                                            v1::GetCosignaturesResponse* out) {
+  return Run(ctx, "GetCosignatures", Access::kPublic, [&](const User&) -> absl::Status {
+    uint64_t size = 0;
+    if (!req->all()) {
+      std::string note;
+      if (req->tree_size() == 0) {
+        note = ledger_->LatestCheckpoint();
+      } else {
+        absl::StatusOr<std::string> at = ledger_->CheckpointAt(req->tree_size());
+        if (!at.ok()) return at.status();
+        note = std::move(*at);
+      }
+      if (absl::Status s = FillCheckpoint(note, out->mutable_checkpoint()); !s.ok()) return s;
+      size = out->checkpoint().tree_size();
+      out->set_tree_size(size);
+    }
+    // A handful per audit: listing them all and keeping one size is cheap, and
+    // keeps each cosigner's name as stored (a line that does not parse has one too).
+    absl::StatusOr<std::vector<ledger::StoredCosignature>> stored =
+        ledger::ListCosignatures(*ledger_->storage());
+    if (!stored.ok()) return stored.status();
+    for (ledger::StoredCosignature& c : *stored) {
+      if (!req->all() && c.tree_size != size) continue;
+      v1::CosignatureLine* line = out->add_cosignatures();
+      line->set_tree_size(c.tree_size);
+      line->set_name(std::move(c.name));
+      line->set_line(std::move(c.line));
+    }
     return absl::OkStatus();
   });
 }

@@ -1,6 +1,7 @@
 // boai-audit verify --target against a real boaid (services/server.h) on a
 // loopback port, after the demo dataset was sent through it with the boai CLI:
-// the online report must equal the offline one of the same data directory.
+// the online report must equal the offline one of the same data directory,
+// auditors' cosignatures (served by GetCosignatures) included.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "boai/v1/ledger.grpc.pb.h"
+#include "ledger/cosignature.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
@@ -21,20 +23,14 @@ namespace boai::audit {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class OnlineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tmp_ = testing::MakeTempDir("boai-audit-online");
     data_ = tmp_ + "/data";
-    service::ServerOptions o;
-    o.data_dir = data_;
-    o.listen = "127.0.0.1:0";
-    o.sync = false;
-    absl::StatusOr<std::unique_ptr<service::Server>> s = service::Server::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    target_ = server_->target();
+    StartServer();
     token_file_ = service::AdminTokenPath(data_);
     testing::Run demo = testing::RunTool(
         BOAI_PATH, StrCat("--target ", target_, " --token-file ", token_file_, " demo --quiet"),
@@ -45,12 +41,42 @@ class OnlineTest : public ::testing::Test {
         ledger::NoteSigner::FromPrivateKey(testing::ReadText(ledger::LogKeyPath(data_)));
     ASSERT_TRUE(signer.ok()) << signer.status();
     vkey_ = signer->VerifierKey();
+  }
+  // Starts boaid on data_ (again, after StopServer), on a new port.
+  void StartServer() {
+    service::ServerOptions o;
+    o.data_dir = data_;
+    o.listen = "127.0.0.1:0";
+    o.sync = false;
+    absl::StatusOr<std::unique_ptr<service::Server>> s = service::Server::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    target_ = server_->target();
     channel_ = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
     stub_ = v1::Ledger::NewStub(channel_);
   }
-  void TearDown() override {
+  // Stops it: the database is then free for the offline tools.
+  void StopServer() {
     stub_.reset();
+    channel_.reset();
     server_.reset();
+  }
+  // A new auditor key in tmp_; returns its cosigner verifier key.
+  std::string Keygen(const std::string& name, const std::string& file) {
+    testing::Run r = Audit(StrCat("keygen --name ", name, " --out ", file));
+    EXPECT_EQ(r.status, 0) << r.err;
+    return std::string(StripWhitespace(r.out));
+  }
+  // Writes a cosignature line straight into the running server's database, as an
+  // attacker with disk access (or a careless copy) would.
+  void PutCosignature(uint64_t size, const std::string& name, const std::string& line) {
+    rocksdb::WriteBatch b;
+    ledger::Storage* st = server_->ledger()->storage();
+    b.Put(st->cf(ledger::Cf::kCosignatures), ledger::CosignatureKey(size, name), line);
+    ASSERT_TRUE(st->Write(&b, true).ok());
+  }
+  void TearDown() override {
+    StopServer();
     std::filesystem::remove_all(tmp_);
   }
   testing::Run Audit(const std::string& args) {
@@ -149,6 +175,132 @@ TEST_F(OnlineTest, SavedCheckpointIsConsistentAfterMoreEntries) {
   r = Audit(Online(StrCat("--vkey ", vkey_, " --checkpoint ", tmp_, "/forged.checkpoint")));
   EXPECT_EQ(r.status, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("[saved-checkpoint]"));
+}
+
+TEST_F(OnlineTest, CosignaturesAreServedAndCheckedAsOffline) {
+  const std::string zhou = "audit.example.cn/zhou", li = "audit.example.cn/li";
+  std::string zhou_vkey = Keygen(zhou, tmp_ + "/zhou.key");
+  Keygen(li, tmp_ + "/li.key");  // an auditor whose key the verifier is not given
+  StopServer();
+  testing::Run r = Audit(StrCat("cosign --data ", data_, " --key ", tmp_, "/zhou.key"));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  testing::Run both = Audit(StrCat("cosign --data ", data_, " --key ", tmp_, "/li.key"));
+  ASSERT_EQ(both.status, 0) << both.out << both.err;
+  StartServer();
+  const uint64_t size = server_->ledger()->Size();
+
+  // GetCosignatures needs no token: the latest checkpoint's, then every size.
+  v1::GetCosignaturesResponse latest;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->GetCosignatures(&ctx, v1::GetCosignaturesRequest(), &latest);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(latest.tree_size(), size);
+  EXPECT_EQ(latest.checkpoint().tree_size(), size);
+  ASSERT_EQ(latest.cosignatures_size(), 2);
+  EXPECT_EQ(latest.cosignatures(0).name(), li);  // by name
+  EXPECT_EQ(latest.cosignatures(1).name(), zhou);
+  // The checkpoint with the lines appended is the cosigned note, as cosign printed it.
+  std::string cosigned = latest.checkpoint().note();
+  for (const v1::CosignatureLine& c : latest.cosignatures()) {
+    EXPECT_EQ(c.tree_size(), size);
+    cosigned += c.line();
+  }
+  EXPECT_EQ(cosigned, both.out);
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(latest.checkpoint().note());
+  ASSERT_TRUE(note.ok()) << note.status();
+  absl::StatusOr<ledger::CosignerVerifier> zv =
+      ledger::CosignerVerifier::FromVerifierKey(zhou_vkey);
+  ASSERT_TRUE(zv.ok());
+  EXPECT_TRUE(ledger::VerifyCosignature(note->text, latest.cosignatures(1).line(), *zv).ok());
+  v1::GetCosignaturesRequest all;
+  all.set_all(true);
+  v1::GetCosignaturesResponse every;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->GetCosignatures(&ctx, all, &every).ok());
+  }
+  EXPECT_EQ(every.cosignatures_size(), 2);
+  EXPECT_FALSE(every.has_checkpoint());
+  v1::GetCosignaturesRequest unsigned_size;
+  unsigned_size.set_tree_size(size + 1000);
+  {
+    grpc::ClientContext ctx;
+    v1::GetCosignaturesResponse none;
+    EXPECT_EQ(stub_->GetCosignatures(&ctx, unsigned_size, &none).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  // Online: zhou's verified under the key given, li's listed as unverified.
+  const std::string keys = StrCat("--vkey ", vkey_, " --cosigner-key ", zhou_vkey);
+  r = Audit(Online(keys));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(StrCat("cosignature size ", size, " by ", zhou, " at ")));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex(StrCat("by ", zhou, " at [^\n]*: verified\n")));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex(
+                         StrCat("by ", li, " at [^\n]*: unverified \\(key not given\\)\n")));
+  EXPECT_THAT(r.out, HasSubstr("INTACT"));
+  EXPECT_THAT(r.err, Not(HasSubstr("not served")));
+  testing::Run on_json = Audit(Online(StrCat("--json ", keys)));
+  ASSERT_EQ(on_json.status, 0) << on_json.out << on_json.err;
+  nlohmann::json good_online = nlohmann::json::parse(on_json.out);
+  ASSERT_EQ(good_online["cosignatures"].size(), 2u);
+  // A malformed --cosigner-key is a usage error online as offline.
+  EXPECT_EQ(Audit(Online("--cosigner-key not-a-key")).status, 2);
+
+  // A tampered line (one character of the signature changed) is a finding.
+  const std::string genuine = latest.cosignatures(1).line();
+  std::string bad = genuine;
+  size_t at = bad.size() - 10;
+  bad[at] = bad[at] == 'A' ? 'B' : 'A';
+  PutCosignature(size, zhou, bad);
+  r = Audit(Online(keys));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const std::string finding = StrCat("BROKEN [cosignature]: the cosignature by ", zhou,
+                                     " of the checkpoint at tree size ", size, ": ");
+  EXPECT_THAT(r.out, HasSubstr(finding));
+  EXPECT_THAT(r.out, HasSubstr("does not verify"));
+  const std::string tampered_online = r.out.substr(r.out.find("BROKEN"));
+  // Without zhou's key it cannot be checked: listed as unverified, not a finding.
+  EXPECT_EQ(Audit(Online(StrCat("--vkey ", vkey_))).status, 0);
+
+  // A forgery: another key's cosignature of the same checkpoint under zhou's name.
+  absl::StatusOr<ledger::NoteSigner> impostor = ledger::NoteSigner::Generate(zhou);
+  ASSERT_TRUE(impostor.ok());
+  absl::StatusOr<std::string> forged = ledger::CreateCosignature(note->text, *impostor, 1700000000);
+  ASSERT_TRUE(forged.ok()) << forged.status();
+  PutCosignature(size, zhou, *forged);
+  r = Audit(Online(StrCat("--json ", keys)));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  nlohmann::json forged_online = nlohmann::json::parse(r.out);
+  EXPECT_EQ(forged_online["finding"]["check"], "cosignature");
+  EXPECT_THAT(forged_online["finding"]["detail"].get<std::string>(),
+              HasSubstr(StrCat("it claims to be ", zhou)));
+
+  // Offline, the same database gives the same lists and findings.
+  StopServer();
+  {
+    auto st = ledger::Storage::Open(ledger::DatabasePath(data_), ledger::StorageOptions());
+    ASSERT_TRUE(st.ok()) << st.status();
+    rocksdb::WriteBatch b;
+    b.Put((*st)->cf(ledger::Cf::kCosignatures), ledger::CosignatureKey(size, zhou), genuine);
+    ASSERT_TRUE((*st)->Write(&b, true).ok());
+  }
+  r = Audit(StrCat("verify --json --data ", data_, " ", keys));
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["cosignatures"], good_online["cosignatures"]);
+  {
+    auto st = ledger::Storage::Open(ledger::DatabasePath(data_), ledger::StorageOptions());
+    ASSERT_TRUE(st.ok()) << st.status();
+    rocksdb::WriteBatch b;
+    b.Put((*st)->cf(ledger::Cf::kCosignatures), ledger::CosignatureKey(size, zhou), bad);
+    ASSERT_TRUE((*st)->Write(&b, true).ok());
+  }
+  r = Audit(StrCat("verify --data ", data_, " ", keys));
+  EXPECT_EQ(r.status, 1) << r.out;
+  ASSERT_NE(r.out.find("BROKEN"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.substr(r.out.find("BROKEN")), tampered_online);
 }
 
 }  // namespace

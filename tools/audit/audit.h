@@ -4,11 +4,12 @@
 //   offline.cc  verify --data DIR: the whole database, saved checkpoints, cosignatures
 //   cosign.cc   keygen, cosign, and the check of stored cosignatures
 //   online.cc   verify --target HOST:PORT: the same checks over gRPC, trusting only
-//               leaf bytes hashed here
+//               leaf bytes hashed here; the cosignature checks of lines already read
 #ifndef BOAI_TOOLS_AUDIT_AUDIT_H_
 #define BOAI_TOOLS_AUDIT_AUDIT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,20 @@ absl::StatusOr<std::vector<CosignatureCheck>> CheckCosignatures(
     const ledger::Storage& storage, const ledger::VerifyReport& report,
     const std::vector<ledger::CosignerVerifier>& keys);
 
+// The same checks over cosignatures already read (offline: from the storage;
+// online: from the server's GetCosignatures), for a log of `entries` entries.
+// `checkpoint_at(size)` is the log's signed checkpoint note at `size`, already
+// verified (signature, origin, root); any error means the log signed none there.
+// CheckCosignatures gives the same results with the same wording.
+std::vector<CosignatureCheck> CheckCosignatureLines(
+    const std::vector<ledger::StoredCosignature>& stored, uint64_t entries,
+    const std::function<absl::StatusOr<std::string>(uint64_t size)>& checkpoint_at,
+    const std::vector<ledger::CosignerVerifier>& keys);
+
+// The finding of the first failed check, if any: check "cosignature", "the
+// cosignature by NAME of the checkpoint at tree size N: why".
+std::optional<ledger::Finding> CosignatureFinding(const std::vector<CosignatureCheck>& checks);
+
 // Parses each --cosigner-key (a key or a file holding one).
 absl::StatusOr<std::vector<ledger::CosignerVerifier>> ParseCosignerKeys(
     const std::vector<std::string>& args);
@@ -82,7 +97,8 @@ struct Outcome {
   const books::Replay* replay = nullptr;  // null with --no-books
   std::string state_compared;             // what the replay was compared with
   std::vector<SavedCheckpoint> saved;
-  bool cosignatures_checked = false;  // offline only: the server does not serve them
+  // False when nothing was checked (online: a server without GetCosignatures).
+  bool cosignatures_checked = false;
   std::vector<CosignatureCheck> cosignatures;
   double seconds = 0;
 };

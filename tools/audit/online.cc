@@ -2,12 +2,14 @@
 // server is trusted for nothing but delivering bytes: every leaf is hashed here,
 // the chain, the tree root and the books are recomputed here from those hashes
 // and bytes, and what the server says (its checkpoints, proofs and balances) is
-// checked against them.
+// checked against them. The auditors' cosignatures the server stores
+// (GetCosignatures) are checked as offline, against checkpoints verified here.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "boai/v1/ledger.grpc.pb.h"
@@ -50,8 +52,12 @@ absl::Status RpcError(const std::string& what, const std::string& target, const 
 
 class OnlineVerifier {
  public:
-  OnlineVerifier(const VerifyArgs& args, std::shared_ptr<grpc::Channel> channel, std::string token)
-      : args_(args), stub_(v1::Ledger::NewStub(channel)), token_(std::move(token)) {}
+  OnlineVerifier(const VerifyArgs& args, std::shared_ptr<grpc::Channel> channel, std::string token,
+                 std::vector<ledger::CosignerVerifier> cosigners)
+      : args_(args),
+        stub_(v1::Ledger::NewStub(channel)),
+        token_(std::move(token)),
+        cosigners_(std::move(cosigners)) {}
 
   // A non-OK status: the check could not run. Findings go into outcome().report.
   absl::Status Run() {
@@ -88,10 +94,18 @@ class OnlineVerifier {
   std::string CompareBalances(const v1::GetBalancesResponse& b) const;
   std::string CheckSaved(const std::string& path, uint64_t size);
   absl::StatusOr<std::string> LeafFromServer(uint64_t index) const;
+  // Every stored cosignature (GetCosignatures with all); false if the server
+  // has no such RPC (an older boaid): then they are not checked.
+  absl::StatusOr<bool> FetchCosignatures();
+  // Checks the fetched cosignatures against the log of `size` entries streamed:
+  // the server's checkpoint at each cosigned size must be signed by the trusted
+  // key and have the root of the leaves streamed. False on a finding.
+  absl::StatusOr<bool> CheckCosignaturesAt(uint64_t size);
 
   const VerifyArgs& args_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
   std::string token_;
+  std::vector<ledger::CosignerVerifier> cosigners_;
   Outcome outcome_;
   std::optional<ledger::NoteVerifier> verifier_;
   std::optional<books::Replay> replay_;
@@ -101,6 +115,8 @@ class OnlineVerifier {
   uint64_t last_time_ms_ = 0;
   ledger::LeafDecoder decoder_;
   std::map<uint64_t, Hash> claimed_roots_;  // checkpoints the server signed, by size
+  std::optional<std::vector<ledger::StoredCosignature>> cosignatures_;  // as served
+  std::map<uint64_t, Hash> cosigned_roots_;  // the root of the leaves at each cosigned size
   Progress progress_{!args_.json, "streamed"};
   uint64_t total_ = 0;
 };
@@ -210,6 +226,9 @@ absl::StatusOr<bool> OnlineVerifier::StreamTo(uint64_t end) {
     frontier_.Append(lh, [](int, uint64_t, const Hash&) {});
     ++next;
     report().entries = next;
+    if (auto it = cosigned_roots_.find(next); it != cosigned_roots_.end()) {
+      it->second = frontier_.Root();
+    }
     if (auto it = claimed_roots_.find(next); it != claimed_roots_.end()) {
       if (frontier_.Root() != it->second) {
         ok = Fail(next - 1, "checkpoint-root",
@@ -371,6 +390,8 @@ absl::Status OnlineVerifier::RunChecks() {
   if (!CheckCheckpoint(latest->checkpoint(), 0, &first)) return absl::OkStatus();
   report().origin = first.origin;
   claimed_roots_[first.size] = first.root;
+  absl::StatusOr<bool> served = FetchCosignatures();
+  if (!served.ok()) return served.status();
 
   // 2. The entries, then the balances at the same size. A server taking writes
   // moves on meanwhile: stream on to its new size and compare again.
@@ -433,7 +454,71 @@ absl::Status OnlineVerifier::RunChecks() {
     outcome_.saved.push_back({path, problem});
     if (!problem.empty()) Fail(std::nullopt, "saved-checkpoint", problem);
   }
+
+  // 5. The auditors' cosignatures, as offline.
+  if (report().ok() && cosignatures_.has_value()) {
+    absl::StatusOr<bool> checked = CheckCosignaturesAt(size);
+    if (!checked.ok()) return checked.status();
+  }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> OnlineVerifier::FetchCosignatures() {
+  v1::GetCosignaturesRequest req;
+  req.set_all(true);
+  v1::GetCosignaturesResponse resp;
+  grpc::Status s = stub_->GetCosignatures(Ctx().get(), req, &resp);
+  if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    std::cerr << "boai-audit: warning: " << args_.target
+              << " does not serve cosignatures (a boaid older than GetCosignatures); they are "
+                 "not checked: verify a copy of the data directory with --data for them\n";
+    return false;
+  }
+  if (!s.ok()) return RpcError("GetCosignatures", args_.target, s);
+  std::vector<ledger::StoredCosignature> list;
+  for (const v1::CosignatureLine& c : resp.cosignatures()) {
+    list.push_back({c.tree_size(), c.name(), c.line()});
+    if (c.tree_size() > 0) cosigned_roots_.emplace(c.tree_size(), Hash{});
+  }
+  cosignatures_ = std::move(list);
+  return true;
+}
+
+absl::StatusOr<bool> OnlineVerifier::CheckCosignaturesAt(uint64_t size) {
+  // The server's checkpoint at each cosigned size within the log, checked as the
+  // offline verifier checks every stored checkpoint: signature, origin, root.
+  std::map<uint64_t, std::string> notes;
+  for (const auto& [at, root] : cosigned_roots_) {
+    if (at > size) break;
+    v1::GetCheckpointRequest req;
+    req.set_tree_size(at);
+    v1::GetCheckpointResponse resp;
+    grpc::Status s = stub_->GetCheckpoint(Ctx().get(), req, &resp);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // the log signed none there
+    if (!s.ok()) return RpcError(StrCat("GetCheckpoint ", at), args_.target, s);
+    ledger::Checkpoint cp;
+    if (!CheckCheckpoint(resp.checkpoint(), at, &cp)) return false;
+    if (cp.root != root) {
+      return Fail(at - 1, "checkpoint-root",
+                  StrCat("the server's checkpoint at tree size ", at, " has root ",
+                         ledger::HashToBase64(cp.root), " but the leaves give ",
+                         ledger::HashToBase64(root)));
+    }
+    notes[at] = resp.checkpoint().note();
+  }
+  outcome_.cosignatures = CheckCosignatureLines(
+      *cosignatures_, size,
+      [&notes](uint64_t at) -> absl::StatusOr<std::string> {
+        auto it = notes.find(at);
+        if (it == notes.end()) return absl::NotFoundError("");
+        return it->second;
+      },
+      cosigners_);
+  outcome_.cosignatures_checked = true;
+  if (std::optional<ledger::Finding> f = CosignatureFinding(outcome_.cosignatures)) {
+    return Fail(f->index, f->check, f->detail);
+  }
+  return true;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const VerifyArgs& a) {
@@ -460,6 +545,78 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const Veri
 
 }  // namespace
 
+std::vector<CosignatureCheck> CheckCosignatureLines(
+    const std::vector<ledger::StoredCosignature>& stored, uint64_t entries,
+    const std::function<absl::StatusOr<std::string>(uint64_t size)>& checkpoint_at,
+    const std::vector<ledger::CosignerVerifier>& keys) {
+  std::vector<CosignatureCheck> out;
+  for (const ledger::StoredCosignature& s : stored) {
+    CosignatureCheck c;
+    c.tree_size = s.tree_size;
+    c.name = s.name;
+    auto fail = [&c](std::string detail) {
+      c.state = CosignatureCheck::State::kFailed;
+      c.detail = std::move(detail);
+    };
+    absl::StatusOr<ledger::Cosignature> parsed = ledger::ParseCosignatureLine(s.line);
+    if (!parsed.ok()) {
+      fail(std::string(ToStd(parsed.status().message())));
+      out.push_back(std::move(c));
+      continue;
+    }
+    c.key_id = HexEncode(std::string_view(reinterpret_cast<const char*>(parsed->key_id.data()),
+                                          parsed->key_id.size()));
+    c.timestamp = parsed->timestamp;
+    absl::StatusOr<std::string> cp = s.tree_size == 0 || s.tree_size > entries
+                                         ? absl::NotFoundError("")
+                                         : checkpoint_at(s.tree_size);
+    if (parsed->name != s.name) {
+      fail(StrCat("it is stored under the name ", s.name, " but the line is signed by ",
+                  parsed->name));
+    } else if (!cp.ok()) {
+      fail(StrCat("the log holds ", entries, " entries and signed no checkpoint at tree size ",
+                  s.tree_size, ": this cosignature is for a checkpoint that is not this log's"));
+    } else {
+      bool named = false;
+      const ledger::CosignerVerifier* key = nullptr;
+      for (const ledger::CosignerVerifier& k : keys) {
+        if (k.name() != s.name) continue;
+        named = true;
+        if (k.key_id() == parsed->key_id) key = &k;
+      }
+      if (!named) {
+        c.detail = StrCat("no --cosigner-key named ", s.name, " was given");
+      } else if (key == nullptr) {
+        fail(StrCat("it is signed with key id ", c.key_id,
+                    ", not with the key given for that cosigner: it claims to be ", s.name));
+      } else {
+        absl::StatusOr<ledger::Note> note = ledger::ParseNote(*cp);
+        absl::Status ok =
+            note.ok() ? ledger::VerifyCosignature(note->text, s.line, *key) : note.status();
+        if (ok.ok()) {
+          c.state = CosignatureCheck::State::kVerified;
+        } else {
+          fail(std::string(ToStd(ok.message())));
+        }
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::optional<ledger::Finding> CosignatureFinding(const std::vector<CosignatureCheck>& checks) {
+  for (const CosignatureCheck& c : checks) {
+    if (c.state == CosignatureCheck::State::kFailed) {
+      return ledger::Finding{
+          std::nullopt, "cosignature",
+          StrCat("the cosignature by ", c.name, " of the checkpoint at tree size ", c.tree_size,
+                 ": ", c.detail)};
+    }
+  }
+  return std::nullopt;
+}
+
 int VerifyOnline(const VerifyArgs& in) {
   VerifyArgs args = in;
   if (!args.vkey.empty()) {
@@ -469,10 +626,9 @@ int VerifyOnline(const VerifyArgs& in) {
     if (!v.ok()) return Error(v.status());
     args.vkey = v->VerifierKey();
   }
-  if (!args.cosigner_keys.empty()) {
-    std::cerr << "boai-audit: note: cosignatures are not served over gRPC; --cosigner-key is "
-                 "checked only with --data\n";
-  }
+  absl::StatusOr<std::vector<ledger::CosignerVerifier>> cosigners =
+      ParseCosignerKeys(args.cosigner_keys);
+  if (!cosigners.ok()) return Error(cosigners.status());
   std::string token;
   if (!args.token_file.empty()) {
     absl::StatusOr<std::string> t = ReadFile(args.token_file);
@@ -491,7 +647,7 @@ int VerifyOnline(const VerifyArgs& in) {
       grpc::CreateCustomChannel(args.target, *creds, channel_args);
 
   auto start = std::chrono::steady_clock::now();
-  OnlineVerifier verifier(args, channel, token);
+  OnlineVerifier verifier(args, channel, token, *std::move(cosigners));
   absl::Status s = verifier.Run();
   if (!s.ok()) {
     std::cerr << "boai-audit: " << ToStd(s.message()) << "\n";
