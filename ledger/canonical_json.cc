@@ -1,5 +1,7 @@
 #include "ledger/canonical_json.h"
 
+#include <cstring>
+
 #include "ledger/strings.h"
 
 namespace boai::ledger {
@@ -90,7 +92,335 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
   }
 }
 
+// The length of the well-formed UTF-8 sequence at the start of `s` (which begins
+// with a byte >= 0x80), or 0 if it is not one: the same rules as IsValidUtf8.
+size_t Utf8SequenceLength(const unsigned char* p, size_t avail) {
+  unsigned char c = p[0];
+  size_t len;
+  uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (len > avail) return 0;
+  for (size_t j = 1; j < len; ++j) {
+    if ((p[j] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[j] & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+struct KeyCharTable {
+  bool ok[256] = {};
+  constexpr KeyCharTable() {
+    for (int c = 0; c < 256; ++c) {
+      ok[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    }
+  }
+};
+constexpr KeyCharTable kKeyChars;
+
+// True if none of the 8 bytes in `w` needs a closer look inside a string: each is
+// printable ASCII other than '"' and '\\' (SWAR: a byte's high bit flags it).
+inline bool AllPlain(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
+         0;
+}
+
+// The one-pass reader behind ParseCanonicalJson: accepts exactly the language of
+// Encode() above, value by value.
+class CanonicalReader {
+ public:
+  CanonicalReader(std::string_view text, std::vector<CanonicalJsonNode>* nodes)
+      : begin_(reinterpret_cast<const unsigned char*>(text.data())),
+        p_(begin_),
+        end_(begin_ + text.size()),
+        nodes_(*nodes) {}
+
+  absl::Status Run() {
+    nodes_.clear();
+    if (Value(0, {}) && p_ != end_) Fail("bytes follow the value");
+    return status_;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 64;
+
+  // Records the first problem, found at `at` (default: the current byte).
+  bool Fail(std::string_view why, const unsigned char* at = nullptr) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(StrCat("not canonical JSON at byte ",
+                                                  static_cast<uint64_t>((at ? at : p_) - begin_),
+                                                  ": ", why));
+    }
+    return false;
+  }
+  std::string_view View(const unsigned char* from) const {
+    return std::string_view(reinterpret_cast<const char*>(from), p_ - from);
+  }
+  bool Literal(std::string_view word, CanonicalJsonNode::Type type, size_t at) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        std::string_view(reinterpret_cast<const char*>(p_), word.size()) != word) {
+      return Fail("not a JSON value");
+    }
+    p_ += word.size();
+    nodes_[at].type = type;
+    return true;
+  }
+
+  bool Value(int depth, std::string_view key) {
+    if (p_ == end_) return Fail("the text ends where a value should start");
+    const size_t at = nodes_.size();
+    nodes_.emplace_back();
+    nodes_[at].key = key;
+    const unsigned char* start = p_;
+    bool ok;
+    switch (*p_) {
+      case '{':
+        ok = depth < kMaxDepth ? Object(depth, at) : Fail("nested too deep");
+        break;
+      case '[':
+        ok = depth < kMaxDepth ? Array(depth, at) : Fail("nested too deep");
+        break;
+      case '"':
+        ok = String(at);
+        break;
+      case 't':
+        ok = Literal("true", CanonicalJsonNode::Type::kTrue, at);
+        break;
+      case 'f':
+        ok = Literal("false", CanonicalJsonNode::Type::kFalse, at);
+        break;
+      case 'n':
+        ok = Literal("null", CanonicalJsonNode::Type::kNull, at);
+        break;
+      default:
+        ok = Integer(at);
+    }
+    if (!ok) return false;
+    nodes_[at].text = View(start);
+    nodes_[at].skip = static_cast<uint32_t>(nodes_.size() - at);
+    return true;
+  }
+
+  bool Object(int depth, size_t at) {
+    nodes_[at].type = CanonicalJsonNode::Type::kObject;
+    ++p_;  // '{'
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    std::string_view prev;
+    uint32_t size = 0;
+    while (true) {
+      if (p_ == end_ || *p_ != '"') return Fail("expected a key in double quotes");
+      const unsigned char* k = ++p_;
+      while (p_ != end_ && kKeyChars.ok[*p_]) ++p_;
+      if (p_ == end_ || *p_ != '"') {
+        return Fail("a key must be ASCII letters, digits, _ . - with no escapes");
+      }
+      std::string_view key = View(k);
+      if (key.empty()) return Fail("a key must not be empty", k - 1);
+      if (size > 0 && !(prev < key)) {
+        return Fail(prev == key ? "a key appears twice" : "keys are not in sorted order", k - 1);
+      }
+      ++p_;  // closing quote
+      if (p_ == end_ || *p_ != ':') return Fail("expected ':' right after the key");
+      ++p_;
+      if (!Value(depth + 1, key)) return false;
+      ++size;
+      prev = key;
+      if (p_ == end_) return Fail("the text ends inside an object");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ != '}') return Fail("expected ',' or '}' right after a member");
+      ++p_;
+      nodes_[at].size = size;
+      return true;
+    }
+  }
+
+  bool Array(int depth, size_t at) {
+    nodes_[at].type = CanonicalJsonNode::Type::kArray;
+    ++p_;  // '['
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    uint32_t size = 0;
+    while (true) {
+      if (!Value(depth + 1, {})) return false;
+      ++size;
+      if (p_ == end_) return Fail("the text ends inside an array");
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ != ']') return Fail("expected ',' or ']' right after an item");
+      ++p_;
+      nodes_[at].size = size;
+      return true;
+    }
+  }
+
+  bool Integer(size_t at) {
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return Fail("not a JSON value");
+    uint64_t v = 0;
+    if (*p_ == '0') {
+      ++p_;
+      if (negative) return Fail("-0 is written 0");
+      if (p_ != end_ && *p_ >= '0' && *p_ <= '9') return Fail("a number has a leading zero");
+    } else {
+      int digits = 0;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        if (++digits > 16) return Fail("an integer is outside +-(2^53-1)");
+        v = v * 10 + (*p_ - '0');
+        ++p_;
+      }
+      if (v > static_cast<uint64_t>(kMaxJsonInteger)) {
+        return Fail("an integer is outside +-(2^53-1)");
+      }
+    }
+    if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) {
+      return Fail("a number has a fraction or an exponent; only integers are stored");
+    }
+    nodes_[at].type = CanonicalJsonNode::Type::kInteger;
+    nodes_[at].integer = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    return true;
+  }
+
+  static int LowerHex(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  }
+
+  bool String(size_t at) {
+    nodes_[at].type = CanonicalJsonNode::Type::kString;
+    ++p_;  // opening quote
+    while (true) {
+      // The common case: printable ASCII, written as itself, 8 bytes at a time.
+      while (end_ - p_ >= 8) {
+        uint64_t w;
+        std::memcpy(&w, p_, 8);
+        if (!AllPlain(w)) break;
+        p_ += 8;
+      }
+      while (p_ != end_ && *p_ >= 0x20 && *p_ < 0x80 && *p_ != '"' && *p_ != '\\') ++p_;
+      if (p_ == end_) return Fail("the text ends inside a string");
+      const unsigned char c = *p_;
+      if (c == '"') {
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        nodes_[at].escaped = true;
+        if (end_ - p_ < 2) return Fail("the text ends inside an escape");
+        switch (p_[1]) {
+          case '"':
+          case '\\':
+          case 'b':
+          case 'f':
+          case 'n':
+          case 'r':
+          case 't':
+            p_ += 2;
+            continue;
+          case 'u': {
+            // Only the other control characters are written as \u00xx, in lowercase.
+            if (end_ - p_ < 6 || p_[2] != '0' || p_[3] != '0') {
+              return Fail("a \\u escape for a character the encoder writes as itself");
+            }
+            int hi = LowerHex(p_[4]), lo = LowerHex(p_[5]);
+            int ch = hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+            if (ch < 0 || ch >= 0x20 || ch == '\b' || ch == '\f' || ch == '\n' || ch == '\r' ||
+                ch == '\t') {
+              return Fail("a \\u escape that is not the canonical way to write its character");
+            }
+            p_ += 6;
+            continue;
+          }
+          default:
+            return Fail("an escape the encoder does not write");
+        }
+      }
+      if (c < 0x20) return Fail("a control character in a string is not escaped");
+      size_t len = Utf8SequenceLength(p_, end_ - p_);
+      if (len == 0) return Fail("a string is not valid UTF-8");
+      p_ += len;
+    }
+  }
+
+  const unsigned char* const begin_;
+  const unsigned char* p_;
+  const unsigned char* const end_;
+  std::vector<CanonicalJsonNode>& nodes_;
+  absl::Status status_;
+};
+
 }  // namespace
+
+absl::Status ParseCanonicalJson(std::string_view text, std::vector<CanonicalJsonNode>* nodes) {
+  return CanonicalReader(text, nodes).Run();
+}
+
+std::string CanonicalJsonString(const CanonicalJsonNode& node) {
+  std::string_view raw = node.text.substr(1, node.text.size() - 2);
+  if (!node.escaped) return std::string(raw);
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      out.push_back(raw[i]);
+      continue;
+    }
+    char e = raw[++i];
+    switch (e) {
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'u': {
+        auto hex = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+        out.push_back(static_cast<char>(hex(raw[i + 3]) * 16 + hex(raw[i + 4])));
+        i += 4;
+        break;
+      }
+      default:  // '"' or '\\'
+        out.push_back(e);
+    }
+  }
+  return out;
+}
 
 absl::StatusOr<std::string> EncodeCanonicalJson(const nlohmann::json& value) {
   std::string out;

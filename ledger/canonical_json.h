@@ -14,8 +14,10 @@
 #ifndef BOAI_LEDGER_CANONICAL_JSON_H_
 #define BOAI_LEDGER_CANONICAL_JSON_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -31,6 +33,34 @@ void AppendJsonString(std::string* out, std::string_view s);
 
 // True if `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view s);
+
+// One value of a canonical JSON text as ParseCanonicalJson lays it out: the values
+// in document order in one flat array, a container's items right after it. The
+// views point into the parsed text.
+struct CanonicalJsonNode {
+  enum class Type : uint8_t { kNull, kFalse, kTrue, kInteger, kString, kArray, kObject };
+  Type type = Type::kNull;
+  bool escaped = false;   // kString: the text holds escapes (CanonicalJsonString decodes them)
+  uint32_t size = 0;      // kArray, kObject: how many items or members
+  uint32_t skip = 1;      // nodes this value takes, itself and its items: the next sibling
+                          // is at this + skip
+  int64_t integer = 0;    // kInteger
+  std::string_view key;   // a member of an object: its key; "" otherwise
+  std::string_view text;  // the value exactly as written (a string with its quotes)
+};
+
+// Reads `text` in one pass if and only if it is canonical JSON, i.e. exactly the
+// bytes EncodeCanonicalJson writes for some value (so no JSON tree is built and no
+// re-encoding is needed to tell): keys sorted, unique and in the key alphabet, no
+// whitespace, integers in range written the shortest way, strings valid UTF-8 with
+// only the escapes the encoder writes. On success `nodes` (cleared first, so a
+// caller can reuse it) holds the values, the root first. InvalidArgument otherwise,
+// saying what is off canonical form and at which byte. Nesting deeper than 64 is
+// refused (the ledger's bodies nest 3 deep).
+absl::Status ParseCanonicalJson(std::string_view text, std::vector<CanonicalJsonNode>* nodes);
+
+// The string a kString node holds, escapes decoded.
+std::string CanonicalJsonString(const CanonicalJsonNode& node);
 
 }  // namespace boai::ledger
 

@@ -1,7 +1,9 @@
 #include "ledger/books/books.h"
 
+#include <algorithm>
 #include <cstdio>
 
+#include "absl/container/inlined_vector.h"
 #include "ledger/leaf.h"
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
@@ -51,6 +53,11 @@ bool AddChecked(int64_t a, int64_t b, int64_t* out) { return !__builtin_add_over
 
 std::string DateOf(uint64_t time_ms) {
   int64_t days = static_cast<int64_t>((time_ms / 1000 + 8 * 3600) / 86400);
+  // Entries come in time order, many a day: remember the last day's date.
+  thread_local int64_t cached_days = -1;
+  thread_local std::string cached;
+  if (days == cached_days) return cached;
+  cached_days = days;
   // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
   days += 719468;
   int64_t era = days / 146097;
@@ -65,7 +72,8 @@ std::string DateOf(uint64_t time_ms) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%04lld-%02lld-%02lld", static_cast<long long>(y),
                 static_cast<long long>(m), static_cast<long long>(d));
-  return buf;
+  cached = buf;
+  return cached;
 }
 
 // ---- ReceiptBook ----
@@ -78,6 +86,14 @@ bool ReceiptBook::IsIssued(int64_t n) const {
 }
 
 void ReceiptBook::Issue(int64_t n) {
+  // The common case, numbers issued in order: the range ending at n - 1 grows.
+  if (auto it = issued.upper_bound(n); it != issued.begin() && !issued.count(n + 1)) {
+    --it;
+    if (it->first < n && it->second == n - 1) {
+      it->second = n;
+      return;
+    }
+  }
   int64_t lo = n, hi = n;
   auto next = issued.find(n + 1);
   if (next != issued.end()) {
@@ -186,12 +202,14 @@ absl::Status Books::CheckPostings(const Entry& e) const {
   const std::vector<Posting>* ps = PostingsOf(e);
   absl::StatusOr<std::vector<Posting>> expected = ExpectedPostings(e, *this);
   if (!expected.ok()) return expected.status();
-  if ((ps == nullptr ? std::vector<Posting>{} : *ps) != *expected) {
+  static const std::vector<Posting> kNone;
+  if ((ps == nullptr ? kNone : *ps) != *expected) {
     return absl::InvalidArgumentError(
         StrCat(e.kind, " entry: its postings are not the ones this entry must make (",
                PostingsJson(*expected).dump(), ")"));
   }
-  std::map<std::string, int64_t> per_fund;
+  // Sums per fund: an entry names one or two funds, so a short list beats a map.
+  absl::InlinedVector<std::pair<const std::string*, int64_t>, 4> per_fund;
   for (const Posting& p : *expected) {
     if (!accounts_.count(p.account)) {
       return absl::InvalidArgumentError(
@@ -201,16 +219,22 @@ absl::Status Books::CheckPostings(const Entry& e) const {
       return absl::InvalidArgumentError(
           StrCat("fund \"", p.fund, "\" is not open; open it with a fund.open entry first"));
     }
-    if (!AddChecked(per_fund[p.fund], p.amount, &per_fund[p.fund])) {
+    auto sum = std::find_if(per_fund.begin(), per_fund.end(),
+                            [&p](const auto& f) { return *f.first == p.fund; });
+    if (sum == per_fund.end()) sum = per_fund.insert(per_fund.end(), {&p.fund, 0});
+    if (!AddChecked(sum->second, p.amount, &sum->second)) {
       return absl::InvalidArgumentError("postings overflow");
     }
   }
-  for (const auto& [fund, sum] : per_fund) {
-    if (sum != 0) {
-      return absl::InvalidArgumentError(StrCat(e.kind, " entry: postings in fund ", fund,
-                                               " do not balance (debits - credits = ", sum,
-                                               " fen)"));
-    }
+  // The first fund by name that does not balance.
+  const std::pair<const std::string*, int64_t>* unbalanced = nullptr;
+  for (const auto& f : per_fund) {
+    if (f.second != 0 && (unbalanced == nullptr || *f.first < *unbalanced->first)) unbalanced = &f;
+  }
+  if (unbalanced != nullptr) {
+    return absl::InvalidArgumentError(
+        StrCat(e.kind, " entry: postings in fund ", *unbalanced->first,
+               " do not balance (debits - credits = ", unbalanced->second, " fen)"));
   }
   return absl::OkStatus();
 }
@@ -475,50 +499,85 @@ void Books::ReleaseGrant(const PaymentRequest& p) {
   BeneficiaryState& b = beneficiaries_[key];
   b.tiers.erase(p.grant->tier);
   b.total -= p.amount;
-  Dirty(StrCat("beneficiary/", key));
+  Dirty("beneficiary/", key);
   if (b.tiers.empty()) beneficiaries_.erase(key);  // never granted: not registered
 }
 
 FundState& Books::Fund(const std::string& id) {
-  if (!undo_.funds.count(id)) undo_.funds.emplace(id, funds_.at(id));
-  Dirty(StrCat("fund/", id));
-  return funds_.at(id);
+  auto it = funds_.find(id);
+  if (it == funds_.end()) it = funds_.find(funds_.at(id).def.id);  // throws, as at() did
+  bool noted = false;
+  for (const UndoLog::Fund& u : undo_.funds) noted = noted || u.it == it;
+  if (!noted) undo_.funds.push_back({it, it->second.net, it->second.reserved, it->second.voidable});
+  Dirty("fund/", id);
+  return it->second;
 }
 
 CampaignState& Books::Campaign(const std::string& id) {
-  if (!undo_.campaigns.count(id)) undo_.campaigns.emplace(id, campaigns_.at(id));
-  Dirty(StrCat("campaign/", id));
-  return campaigns_.at(id);
+  auto it = campaigns_.find(id);
+  if (it == campaigns_.end()) it = campaigns_.find(campaigns_.at(id).def.id);  // throws
+  bool noted = false;
+  for (const UndoLog::Campaign& u : undo_.campaigns) noted = noted || u.it == it;
+  if (!noted) {
+    const CampaignState& c = it->second;
+    undo_.campaigns.push_back({it,
+                               {c.raised, c.gifts, c.online_unsettled, c.matched, c.clawed_back,
+                                c.settled_gifts, c.settled_matching}});
+  }
+  Dirty("campaign/", id);
+  return it->second;
 }
 
 int64_t& Books::Balance(const std::string& account, const std::string& fund) {
-  auto key = std::make_pair(account, fund);
-  if (!undo_.balances.count(key)) {
-    auto it = balances_.find(key);
-    undo_.balances.emplace(
-        key, it == balances_.end() ? std::nullopt : std::optional<int64_t>(it->second));
+  // The key is assembled in a reused pair, so that looking up an existing balance
+  // allocates nothing.
+  balance_key_.first.assign(account);
+  balance_key_.second.assign(fund);
+  auto it = balances_.find(balance_key_);
+  std::optional<int64_t> before;
+  if (it != balances_.end()) {
+    before = it->second;
+  } else {
+    it = balances_.emplace(balance_key_, 0).first;
   }
-  Dirty(StrCat("balance/", account, "/", fund));
-  return balances_[key];
+  bool noted = false;
+  for (const UndoLog::Balance& u : undo_.balances) noted = noted || u.it == it;
+  if (!noted) undo_.balances.push_back({it, before});
+  Dirty("balance/", account, "/", fund);
+  return it->second;
 }
 
 void Books::Undo() {
-  for (auto& [id, f] : undo_.funds) funds_[id] = std::move(f);
-  for (auto& [id, c] : undo_.campaigns) campaigns_[id] = std::move(c);
-  for (auto& [key, v] : undo_.balances) {
-    if (v.has_value()) {
-      balances_[key] = *v;
+  for (const UndoLog::Fund& u : undo_.funds) {
+    u.it->second.net = u.net;
+    u.it->second.reserved = u.reserved;
+    u.it->second.voidable = u.voidable;
+  }
+  for (const UndoLog::Campaign& u : undo_.campaigns) {
+    CampaignState& c = u.it->second;
+    const int64_t* v = u.counters;
+    c.raised = v[0];
+    c.gifts = v[1];
+    c.online_unsettled = v[2];
+    c.matched = v[3];
+    c.clawed_back = v[4];
+    c.settled_gifts = v[5];
+    c.settled_matching = v[6];
+  }
+  for (const UndoLog::Balance& u : undo_.balances) {
+    if (u.value.has_value()) {
+      u.it->second = *u.value;
     } else {
-      balances_.erase(key);
+      balances_.erase(u.it);
     }
   }
-  undo_ = {};
+  undo_.Clear();
 }
 
 absl::Status Books::Apply(const Entry& e, uint64_t index, uint64_t time_ms) {
   absl::Status s = Check(e, index, time_ms);
   if (!s.ok()) return s;
-  undo_ = {};
+  undo_.Clear();
 
   // Money can only be judged once the effects are known: apply them (Fund(),
   // Campaign() and Balance() remember what they change), then undo if a fund would
@@ -539,76 +598,99 @@ absl::Status Books::Apply(const Entry& e, uint64_t index, uint64_t time_ms) {
   }
   ApplyEffects(e, +1, /*with_postings=*/true);
 
-  for (const auto& [id, before] : undo_.funds) {
-    const FundState& f = funds_.at(id);
-    if (f.Available() < 0 && f.Available() < before.Available()) {
-      std::string why =
-          StrCat("fund ", id, " (", f.def.name, ") has ", Yuan(before.Available()),
-                 " available; this ", e.kind, " needs ", Yuan(before.Available() - f.Available()));
-      Undo();
-      return Rule(why);
+  // What the entry changed, checked in key order (so that when more than one
+  // check fails, the one named is always the same).
+  const UndoLog::Fund* short_fund = nullptr;
+  for (const UndoLog::Fund& u : undo_.funds) {
+    const FundState& f = u.it->second;
+    const int64_t before = u.net - u.reserved - u.voidable;
+    if (f.Available() < 0 && f.Available() < before &&
+        (short_fund == nullptr || u.it->first < short_fund->it->first)) {
+      short_fund = &u;
     }
   }
-  for (const auto& [key, before] : undo_.balances) {
-    const auto& [account, fund] = key;
+  if (short_fund != nullptr) {
+    const FundState& f = short_fund->it->second;
+    const int64_t before = short_fund->net - short_fund->reserved - short_fund->voidable;
+    std::string why =
+        StrCat("fund ", short_fund->it->first, " (", f.def.name, ") has ", Yuan(before),
+               " available; this ", e.kind, " needs ", Yuan(before - f.Available()));
+    Undo();
+    return Rule(why);
+  }
+  const UndoLog::Balance* short_balance = nullptr;
+  for (const UndoLog::Balance& u : undo_.balances) {
+    const std::string& account = u.it->first.first;
     bool money = account == kCash || account == kBank || account == kGoods;
-    int64_t now = balances_.at(key);
-    if (money && now < 0 && now < before.value_or(0)) {
-      std::string why = StrCat("fund ", fund, " holds ", Yuan(before.value_or(0)), " in account ",
-                               account, " (", accounts_.at(account).name, "); this ", e.kind,
-                               " takes ", Yuan(before.value_or(0) - now), " from it");
-      Undo();
-      return Rule(why);
+    int64_t now = u.it->second;
+    if (money && now < 0 && now < u.value.value_or(0) &&
+        (short_balance == nullptr || u.it->first < short_balance->it->first)) {
+      short_balance = &u;
     }
   }
-  for (const auto& [id, before] : undo_.campaigns) {
-    const CampaignState& c = campaigns_.at(id);
-    if (c.online_unsettled < 0 || c.MatchingOutstanding() < 0) {
-      Undo();
-      return Rule(StrCat("campaign ", id,
-                         " would owe the platform money: its gifts or matching "
-                         "were already settled; record a clawback instead"));
+  if (short_balance != nullptr) {
+    const auto& [account, fund] = short_balance->it->first;
+    const int64_t before = short_balance->value.value_or(0);
+    std::string why = StrCat("fund ", fund, " holds ", Yuan(before), " in account ", account, " (",
+                             accounts_.at(account).name, "); this ", e.kind, " takes ",
+                             Yuan(before - short_balance->it->second), " from it");
+    Undo();
+    return Rule(why);
+  }
+  const UndoLog::Campaign* owing = nullptr;
+  for (const UndoLog::Campaign& u : undo_.campaigns) {
+    const CampaignState& c = u.it->second;
+    if ((c.online_unsettled < 0 || c.MatchingOutstanding() < 0) &&
+        (owing == nullptr || u.it->first < owing->it->first)) {
+      owing = &u;
     }
   }
-  undo_ = {};
+  if (owing != nullptr) {
+    std::string id = owing->it->first;
+    Undo();
+    return Rule(StrCat("campaign ", id,
+                       " would owe the platform money: its gifts or matching "
+                       "were already settled; record a clawback instead"));
+  }
+  undo_.Clear();
 
   // The entry stands: record what is not money.
   if (const auto* a = std::get_if<AccountOpen>(&e.body)) {
     accounts_[a->id] = *a;
-    Dirty(StrCat("account/", a->id));
+    Dirty("account/", a->id);
   } else if (const auto* f = std::get_if<FundOpen>(&e.body)) {
     funds_[f->id] = FundState{*f};
-    Dirty(StrCat("fund/", f->id));
+    Dirty("fund/", f->id);
   } else if (const auto* c = std::get_if<CampaignOpen>(&e.body)) {
     campaigns_[c->id] = CampaignState{*c};
-    Dirty(StrCat("campaign/", c->id));
+    Dirty("campaign/", c->id);
   } else if (const auto* p = std::get_if<ProgrammeRules>(&e.body)) {
     programmes_[p->programme].push_back(*p);
-    Dirty(StrCat("programme/", p->programme));
+    Dirty("programme/", p->programme);
   } else if (const auto* g = std::get_if<Gift>(&e.body); g != nullptr && !g->receipt_book.empty()) {
     receipts_[g->receipt_book].Issue(g->receipt_number);
-    Dirty(StrCat("receipts/", g->receipt_book));
+    Dirty("receipts/", g->receipt_book);
   } else if (const auto* rv = std::get_if<ReceiptVoid>(&e.body)) {
     receipts_[rv->book].voided.insert(rv->number);
-    Dirty(StrCat("receipts/", rv->book));
+    Dirty("receipts/", rv->book);
   } else if (const auto* p = std::get_if<PaymentRequest>(&e.body)) {
     pending_[index] = PendingPayment{*p, e.by};
-    Dirty(IndexKey("pending/", index));
+    if (track_dirty_) Dirty(IndexKey("pending/", index));
     if (p->grant.has_value()) {
       std::string key = StrCat(p->grant->programme, "/", p->grant->beneficiary);
       auto [it, is_new] = beneficiaries_.try_emplace(key);
       if (is_new) it->second.first_age = p->grant->age;
       it->second.tiers.insert(p->grant->tier);
       it->second.total += p->amount;
-      Dirty(StrCat("beneficiary/", key));
+      Dirty("beneficiary/", key);
     }
   } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
     if (e.kind != "payment.approve") ReleaseGrant(pending_.at(d->request).request);
     pending_.erase(d->request);
-    Dirty(IndexKey("pending/", d->request));
+    if (track_dirty_) Dirty(IndexKey("pending/", d->request));
   } else if (const auto* v = std::get_if<Reversal>(&e.body)) {
     reversed_[v->reverses] = index;
-    Dirty(IndexKey("reversed/", v->reverses));
+    if (track_dirty_) Dirty(IndexKey("reversed/", v->reverses));
     // Reversing a grant's payment gives the child's grant back.
     if (const auto* d = std::get_if<PaymentDecision>(&reversed_target->body)) {
       absl::StatusOr<Entry> request = EntryAt(d->request);

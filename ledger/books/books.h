@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/books/chart.h"
 #include "ledger/books/entries.h"
+#include "ledger/strings.h"
 
 namespace boai::books {
 
@@ -118,6 +119,13 @@ class Books : public PostingContext {
   std::map<std::string, std::optional<std::string>> TakeDirty();
   // Forgets which records changed, without serializing them (the replay keeps none).
   void ClearDirty() { dirty_.clear(); }
+  // Whether changes are recorded for TakeDirty at all (default: yes). The replay
+  // turns it off: it keeps no record of changes, and not naming each changed record
+  // saves building a key per change.
+  void TrackChanges(bool on) {
+    track_dirty_ = on;
+    if (!on) dirty_.clear();
+  }
   // Loads a Snapshot() back. InvalidArgument if a record does not parse.
   absl::Status Load(const std::map<std::string, std::string>& records);
 
@@ -130,7 +138,11 @@ class Books : public PostingContext {
   void ApplyEffects(const Entry& e, int sign, bool with_postings);
   void ReleaseGrant(const PaymentRequest& p);
   absl::StatusOr<Entry> EntryAt(uint64_t index) const;
-  void Dirty(std::string key) { dirty_.insert(std::move(key)); }
+  // Notes that the record named by the concatenated `parts` changed.
+  template <typename... Parts>
+  void Dirty(const Parts&... parts) {
+    if (track_dirty_) dirty_.insert(StrCat(parts...));
+  }
   // Mutable access that remembers the value before the entry, for Undo().
   FundState& Fund(const std::string& id);
   CampaignState& Campaign(const std::string& id);
@@ -149,12 +161,40 @@ class Books : public PostingContext {
   std::map<std::string, ReceiptBook> receipts_;
   std::map<uint64_t, uint64_t> reversed_;
   std::set<std::string> dirty_;
+  bool track_dirty_ = true;
+  // What the entry being applied changed, as it was before: each record once, in
+  // the order first touched. Only the numbers are kept (an entry's effects change
+  // nothing else), so noting a change copies no strings.
   struct UndoLog {
-    std::map<std::string, FundState> funds;
-    std::map<std::string, CampaignState> campaigns;
-    std::map<std::pair<std::string, std::string>, std::optional<int64_t>> balances;
+    struct Fund {
+      std::map<std::string, FundState>::iterator it;
+      int64_t net, reserved, voidable;
+    };
+    struct Campaign {
+      std::map<std::string, CampaignState>::iterator it;
+      int64_t counters[7];  // raised, gifts, online_unsettled, matched, clawed_back,
+                            // settled_gifts, settled_matching
+    };
+    struct Balance {
+      std::map<std::pair<std::string, std::string>, int64_t>::iterator it;
+      std::optional<int64_t> value;  // nullopt: there was no balance
+    };
+    std::vector<Fund> funds;
+    std::vector<Campaign> campaigns;
+    std::vector<Balance> balances;
+    void Clear() {  // keeps the vectors' memory
+      funds.clear();
+      campaigns.clear();
+      balances.clear();
+    }
   } undo_;
+  std::pair<std::string, std::string> balance_key_;  // Balance()'s scratch key
 };
+
+// The undo log copies these numbers by name: a new number in FundState or
+// CampaignState must be added there (Books::Fund, Books::Campaign, Books::Undo).
+static_assert(sizeof(FundState) == sizeof(FundOpen) + 3 * sizeof(int64_t));
+static_assert(sizeof(CampaignState) == sizeof(CampaignOpen) + 7 * sizeof(int64_t));
 
 // "YYYY-MM-DD" of `time_ms` in China Standard Time (UTC+8).
 std::string DateOf(uint64_t time_ms);

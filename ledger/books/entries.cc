@@ -1,106 +1,21 @@
 #include "ledger/books/entries.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
+#include "ledger/books/entry_reader.h"
+#include "ledger/canonical_json.h"
 #include "ledger/strings.h"
 
 namespace boai::books {
 namespace {
 
+using entries_internal::CanonicalForm;
+using entries_internal::NlohmannForm;
+using entries_internal::Reader;
+using entries_internal::ReadPostings;
 using nlohmann::json;
-
-// Reads typed fields from a JSON object, remembering the first problem. Every
-// field read is noted so that unknown fields can be refused afterwards.
-class Reader {
- public:
-  Reader(std::string_view kind, const json& j) : kind_(kind), j_(j) {
-    if (!j.is_object()) Bad("", "the body is not a JSON object");
-  }
-
-  std::string Str(const char* f, bool required = true) {
-    seen_.insert(f);
-    if (!j_.is_object() || !j_.contains(f)) {
-      if (required) Bad(f, "is missing");
-      return "";
-    }
-    if (!j_[f].is_string()) {
-      Bad(f, "must be a string");
-      return "";
-    }
-    return j_[f].get<std::string>();
-  }
-  int64_t Int(const char* f, bool required = true) {
-    seen_.insert(f);
-    if (!j_.is_object() || !j_.contains(f)) {
-      if (required) Bad(f, "is missing");
-      return 0;
-    }
-    if (!j_[f].is_number_integer()) {
-      Bad(f, StrCat("must be an integer, got ", j_[f].dump()));
-      return 0;
-    }
-    return j_[f].get<int64_t>();
-  }
-  bool Bool(const char* f) {
-    seen_.insert(f);
-    if (!j_.is_object() || !j_.contains(f)) return false;
-    if (!j_[f].is_boolean()) Bad(f, "must be true or false");
-    return j_[f].is_boolean() && j_[f].get<bool>();
-  }
-  const json* Obj(const char* f, bool required = true) {
-    seen_.insert(f);
-    if (!j_.is_object() || !j_.contains(f)) {
-      if (required) Bad(f, "is missing");
-      return nullptr;
-    }
-    if (!j_[f].is_object() && !j_[f].is_array()) {
-      Bad(f, "must be an object or array");
-      return nullptr;
-    }
-    return &j_[f];
-  }
-  void Check(const absl::Status& s) {
-    if (!s.ok() && status_.ok()) status_ = s;
-  }
-  void Bad(std::string_view field, std::string_view why) {
-    if (!status_.ok()) return;
-    status_ = absl::InvalidArgumentError(
-        field.empty() ? StrCat(kind_, " entry: ", why)
-                      : StrCat(kind_, " entry: field \"", field, "\" ", why));
-  }
-  absl::Status Finish() {
-    if (status_.ok() && j_.is_object()) {
-      for (const auto& [k, v] : j_.items()) {
-        if (!seen_.count(k)) Bad(k, "is not a field of this kind of entry");
-      }
-    }
-    return status_;
-  }
-
- private:
-  std::string kind_;
-  const json& j_;
-  std::set<std::string> seen_;
-  absl::Status status_;
-};
-
-std::vector<Posting> ReadPostings(Reader& r, std::string_view kind, const json* arr) {
-  std::vector<Posting> out;
-  if (arr == nullptr) return out;
-  if (!arr->is_array() || arr->empty()) {
-    r.Bad("postings", "must be a non-empty array");
-    return out;
-  }
-  for (const json& p : *arr) {
-    Reader pr(kind, p);
-    Posting post{pr.Str("account"), pr.Str("fund"), pr.Int("amount")};
-    if (post.amount == 0) pr.Bad("postings[].amount", "must not be 0");
-    r.Check(pr.Finish());
-    out.push_back(std::move(post));
-  }
-  return out;
-}
 
 absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
   for (AccountType t : {AccountType::kAsset, AccountType::kLiability, AccountType::kNetAssets,
@@ -113,10 +28,14 @@ absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
 
 bool IsHex64(std::string_view s) {
   if (s.size() != 64) return false;
+  // No early exit: digits and letters come at random, and a branch per character
+  // would be mispredicted half the time.
+  bool ok = true;
   for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    const unsigned char u = static_cast<unsigned char>(c);
+    ok &= static_cast<unsigned char>(u - '0') < 10 || static_cast<unsigned char>(u - 'a') < 6;
   }
-  return true;
+  return ok;
 }
 
 }  // namespace
@@ -164,11 +83,16 @@ absl::Status CheckDate(std::string_view field, std::string_view d) {
 }
 
 absl::Status CheckId(std::string_view field, std::string_view id) {
+  static constexpr auto kIdChars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || c == '.';
+    }
+    return t;
+  }();
   bool ok = !id.empty() && id.size() <= 64;
-  for (char c : id) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '_' || c == '.');
-  }
+  for (char c : id) ok &= kIdChars[static_cast<unsigned char>(c)];
   if (!ok) {
     return absl::InvalidArgumentError(StrCat(
         field, " \"", id, "\" must be 1-64 characters of letters, digits, '-', '_' and '.'"));
@@ -194,16 +118,12 @@ absl::Status CheckAmount(std::string_view field, int64_t amount) {
 
 bool IsAccountingKind(std::string_view kind) { return kind.substr(0, 4) != "log."; }
 
-absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json) {
-  json j = json::parse(body_json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return absl::InvalidArgumentError(StrCat(kind, " entry: the body is not JSON"));
-  }
-  return ParseEntry(kind, j);
-}
+namespace {
 
-absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
-  Reader r(kind, j);
+template <typename Form>
+absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Value& j) {
+  using Value = typename Form::Value;
+  Reader<Form> r(kind, j);
   Entry e;
   e.kind = std::string(kind);
   e.by = r.Str("by");
@@ -234,7 +154,7 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       a.type = *t;
     else
       r.Check(t.status());
-    e.body = a;
+    e.body = std::move(a);
   } else if (kind == "fund.open") {
     e.body = FundOpen{id("id"), r.Str("name"), r.Str("purpose"), r.Bool("restricted")};
   } else if (kind == "campaign.open") {
@@ -243,7 +163,7 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     r.Check(CheckDate("start", c.start));
     r.Check(CheckDate("end", c.end));
     if (c.end < c.start) r.Bad("end", "is before start");
-    e.body = c;
+    e.body = std::move(c);
   } else if (kind == "programme.rules") {
     ProgrammeRules p{id("programme"), r.Str("name"), id("fund"), r.Str("effective_from")};
     r.Check(CheckDate("effective_from", p.effective_from));
@@ -253,21 +173,21 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     p.max_total = amount("max_total");
     if (p.version < 1) r.Bad("version", "must be 1 or more");
     if (p.age_min < 0 || p.age_max < p.age_min) r.Bad("age_max", "must be >= age_min >= 0");
-    const json* tiers = r.Obj("tiers");
-    if (tiers != nullptr && (!tiers->is_array() || tiers->empty()))
+    const Value* tiers = r.Obj("tiers");
+    if (tiers != nullptr && (!Form::IsArray(*tiers) || Form::Empty(*tiers)))
       r.Bad("tiers", "must be a non-empty array");
-    if (tiers != nullptr && tiers->is_array()) {
-      for (const json& t : *tiers) {
-        Reader tr(kind, t);
+    if (tiers != nullptr && Form::IsArray(*tiers)) {
+      Form::ForEachItem(*tiers, [&](const Value& t) {
+        Reader<Form> tr(kind, t);
         Tier tier{tr.Str("id"), tr.Int("amount"), tr.Str("requires_tier", false),
                   tr.Bool("requires_transplant")};
         tr.Check(CheckId("tiers[].id", tier.id));
         tr.Check(CheckAmount("tiers[].amount", tier.amount));
         r.Check(tr.Finish());
         p.tiers.push_back(tier);
-      }
+      });
     }
-    e.body = p;
+    e.body = std::move(p);
   } else if (kind == "gift") {
     Gift g;
     g.date = date();
@@ -276,16 +196,16 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     g.fund = id("fund");
     g.campaign = id("campaign", false);
     g.amount = amount("amount");
-    if (const json* d = r.Obj("donor")) {
-      Reader dr(kind, *d);
+    if (const Value* d = r.Obj("donor")) {
+      Reader<Form> dr(kind, *d);
       g.donor = Donor{dr.Str("display"), dr.Str("commitment")};
       if (g.donor.display.empty()) dr.Bad("donor.display", "must be a masked name or 爱心人士");
       if (!IsHex64(g.donor.commitment))
         dr.Bad("donor.commitment", "must be 64 lowercase hex digits");
       r.Check(dr.Finish());
     }
-    if (const json* rc = r.Obj("receipt", false)) {
-      Reader rr(kind, *rc);
+    if (const Value* rc = r.Obj("receipt", false)) {
+      Reader<Form> rr(kind, *rc);
       g.receipt_book = rr.Str("book");
       g.receipt_number = rr.Int("number");
       rr.Check(CheckId("receipt.book", g.receipt_book));
@@ -302,13 +222,15 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
         g.no_receipt != "not_a_donation") {
       r.Bad("no_receipt", "must be \"anonymous\", \"declined\" or \"not_a_donation\" (grants)");
     }
-    static const std::set<std::string> kChannels = {"cash", "bank", "online", "in_kind"};
-    if (!kChannels.count(g.channel)) r.Bad("channel", "must be cash, bank, online or in_kind");
+    if (g.channel != "cash" && g.channel != "bank" && g.channel != "online" &&
+        g.channel != "in_kind") {
+      r.Bad("channel", "must be cash, bank, online or in_kind");
+    }
     if (g.income != "donation" && g.income != "grant") {
       r.Bad("income", "must be \"donation\" or \"grant\" (government or higher-level Red Cross)");
     }
-    if (const json* k = r.Obj("in_kind", false)) {
-      Reader kr(kind, *k);
+    if (const Value* k = r.Obj("in_kind", false)) {
+      Reader<Form> kr(kind, *k);
       InKind ik{kr.Str("description"), kr.Str("unit"), kr.Str("method"), kr.Int("quantity"),
                 kr.Str("evidence_sha256")};
       if (ik.method != "document" && ik.method != "fair_value") {
@@ -325,7 +247,7 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       r.Bad("in_kind", "is required exactly when channel is in_kind");
     }
     g.postings = postings();
-    e.body = g;
+    e.body = std::move(g);
   } else if (kind == "match") {
     e.body = Match{date(), id("campaign"), r.Str("platform_ref"), amount("amount"), postings()};
   } else if (kind == "match.clawback") {
@@ -338,7 +260,7 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       r.Bad("gifts", "and matching must be >= 0 with a positive total");
     }
     s.postings = postings();
-    e.body = s;
+    e.body = std::move(s);
   } else if (kind == "payment.request") {
     PaymentRequest p{date(),           id("fund"),      r.Str("purpose"), r.Str("payee"),
                      r.Str("expires"), r.Str("method"), amount("amount"), std::nullopt};
@@ -347,8 +269,8 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
     }
     r.Check(CheckDate("expires", p.expires));
     if (p.payee.empty()) r.Bad("payee", "must name the payee by pseudonym");
-    if (const json* g = r.Obj("grant", false)) {
-      Reader gr(kind, *g);
+    if (const Value* g = r.Obj("grant", false)) {
+      Reader<Form> gr(kind, *g);
       Grant grant{gr.Str("programme"), gr.Str("beneficiary"), gr.Str("tier"), gr.Int("age"),
                   gr.Bool("transplant")};
       gr.Check(CheckId("grant.programme", grant.programme));
@@ -358,35 +280,56 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
       r.Check(gr.Finish());
       p.grant = grant;
     }
-    e.body = p;
+    e.body = std::move(p);
   } else if (kind == "payment.approve" || kind == "payment.reject" || kind == "payment.expire") {
     PaymentDecision d{date(),
                       r.Str("reason", kind == "payment.reject"),
                       static_cast<uint64_t>(r.Int("request")),
                       {}};
     if (kind == "payment.approve") d.postings = postings();
-    e.body = d;
+    e.body = std::move(d);
   } else if (kind == "reversal") {
     Reversal v{date(), r.Str("reason"), static_cast<uint64_t>(r.Int("reverses")), postings()};
     if (v.reason.empty()) r.Bad("reason", "must say why the entry is corrected");
-    e.body = v;
+    e.body = std::move(v);
   } else if (kind == "receipt.void") {
     ReceiptVoid v{date(), id("book"), r.Str("reason"), r.Int("number")};
     if (v.number <= 0) r.Bad("number", "must be a positive number");
-    e.body = v;
+    e.body = std::move(v);
   } else if (kind == "fund.release") {
     e.body = Release{date(), id("from"), id("to"), r.Str("reason"), amount("amount"), postings()};
   } else if (kind == "indicator") {
     Indicator in{date(), id("id"), r.Str("name"), r.Str("unit"), r.Int("value")};
     if (in.name.empty()) r.Bad("name", "must say what is counted");
     if (in.value < 0) r.Bad("value", StrCat("must be a count >= 0, got ", in.value));
-    e.body = in;
+    e.body = std::move(in);
   } else {
     return absl::InvalidArgumentError(StrCat("unknown entry kind \"", kind, "\""));
   }
   absl::Status s = r.Finish();
   if (!s.ok()) return s;
   return e;
+}
+
+}  // namespace
+
+absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json) {
+  json j = json::parse(body_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::InvalidArgumentError(StrCat(kind, " entry: the body is not JSON"));
+  }
+  return ParseEntry(kind, j);
+}
+
+absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
+  return ParseBody<NlohmannForm>(kind, j);
+}
+
+absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_view body) {
+  thread_local std::vector<ledger::CanonicalJsonNode> nodes;
+  absl::Status s = ledger::ParseCanonicalJson(body, &nodes);
+  if (!s.ok()) return absl::InvalidArgumentError(StrCat(kind, " entry: ", ToStd(s.message())));
+  return ParseBody<CanonicalForm>(kind, nodes.front());
 }
 
 nlohmann::json ToJson(const Entry& e) {

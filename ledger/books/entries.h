@@ -150,6 +150,13 @@ bool IsAccountingKind(std::string_view kind);
 // Parses and validates a body. InvalidArgument names the field and the value.
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, const nlohmann::json& body);
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json);
+// The same for a body that must be in canonical form (ledger/canonical_json.h), as
+// every leaf body is: form and fields are checked in one pass over the bytes, with
+// no JSON tree built and nothing re-encoded (the auditor's replay reads every leaf
+// this way). When EncodeCanonicalJson of the parsed body gives `body` back, the
+// result is exactly ParseEntry's, errors included; when it does not, InvalidArgument
+// says where the body is off canonical form.
+absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_view body);
 
 // The body as JSON (to be canonically encoded for the leaf).
 nlohmann::json ToJson(const Entry& e);
