@@ -177,6 +177,40 @@ TEST_F(OnlineTest, SavedCheckpointIsConsistentAfterMoreEntries) {
   EXPECT_THAT(r.out, HasSubstr("[saved-checkpoint]"));
 }
 
+// After `boaid rotate-key` (server stopped) the online verifier follows the chain
+// from the key the auditor pinned before the rotation to the new one, checks the
+// handover checkpoint under both, and a checkpoint saved before stays consistent.
+TEST_F(OnlineTest, KeyRotationIsFollowedFromThePinnedKey) {
+  v1::GetCheckpointResponse cp;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->GetCheckpoint(&ctx, v1::GetCheckpointRequest(), &cp).ok());
+  }
+  const std::string saved = tmp_ + "/before.checkpoint";
+  std::ofstream(saved) << cp.checkpoint().note();
+  StopServer();
+  std::string new_vkey;
+  {
+    ledger::LedgerOptions o;
+    o.sync = false;
+    auto log = ledger::Ledger::Open(data_, o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->RotateKey("annual rotation").ok());
+    new_vkey = (*log)->verifier().VerifierKey();
+  }
+  StartServer();
+  for (const std::string& pin : {vkey_, new_vkey}) {
+    testing::Run r = Audit(Online(StrCat("--vkey ", pin, " --checkpoint ", saved)));
+    EXPECT_EQ(r.status, 0) << pin << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr(StrCat("consistent  with ", saved)));
+  }
+  // A key that was never the log's is still refused.
+  absl::StatusOr<ledger::NoteSigner> other = ledger::NoteSigner::Generate("boai.local/ledger");
+  testing::Run r = Audit(Online(StrCat("--vkey ", other->VerifierKey())));
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[log-key]"));
+}
+
 TEST_F(OnlineTest, CosignaturesAreServedAndCheckedAsOffline) {
   const std::string zhou = "audit.example.cn/zhou", li = "audit.example.cn/li";
   std::string zhou_vkey = Keygen(zhou, tmp_ + "/zhou.key");

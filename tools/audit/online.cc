@@ -14,6 +14,7 @@
 
 #include "boai/v1/ledger.grpc.pb.h"
 #include "ledger/checkpoint.h"
+#include "ledger/keys.h"
 #include "ledger/leaf.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -107,7 +108,11 @@ class OnlineVerifier {
   std::string token_;
   std::vector<ledger::CosignerVerifier> cosigners_;
   Outcome outcome_;
-  std::optional<ledger::NoteVerifier> verifier_;
+  std::optional<ledger::NoteVerifier> verifier_;  // the trusted key
+  // The log's keys as the chain names them (genesis, then each log.key entry);
+  // empty until entry 0 is streamed. Checkpoints met before are checked after.
+  ledger::KeySchedule keys_;
+  std::vector<std::pair<ledger::Note, uint64_t>> deferred_;  // (checkpoint, its size)
   std::optional<books::Replay> replay_;
   std::vector<Hash> hashes_;  // every leaf hash so far: reversals re-read earlier leaves
   ledger::Frontier frontier_;
@@ -136,12 +141,17 @@ bool OnlineVerifier::CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t si
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(sc.note());
   if (!note.ok())
     return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", note.status().message()));
-  absl::Status sig = ledger::VerifyNote(*note, *verifier_);
-  if (!sig.ok())
-    return Fail(std::nullopt, "checkpoint-signature", StrCat(where, ": ", sig.message()));
   absl::StatusOr<ledger::Checkpoint> body = ledger::ParseCheckpointBody(note->text);
   if (!body.ok())
     return Fail(std::nullopt, "checkpoint", StrCat(where, ": ", body.status().message()));
+  // Signed by the key in force at its size (the handover of a rotation by both).
+  if (keys_.empty() || body->size > frontier_.size() + 1) {
+    deferred_.emplace_back(*note, body->size);
+  } else {
+    absl::Status sig = ledger::VerifyCheckpointSignatures(*note, keys_, body->size);
+    if (!sig.ok())
+      return Fail(std::nullopt, "checkpoint-signature", StrCat(where, ": ", sig.message()));
+  }
   if (!report().origin.empty() && body->origin != report().origin) {
     return Fail(
         std::nullopt, "checkpoint",
@@ -179,15 +189,40 @@ bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& l
   if (!kind.ok()) return Fail(i, "decode", std::string(ToStd(kind.message())));
   if (i == 0) {
     nlohmann::json body = nlohmann::json::parse(leaf->body, nullptr, false);
-    if (h.kind != "log.genesis" || body.is_discarded() || !body.is_object() ||
-        !body.contains("vkey") || !body.contains("origin") || body["vkey"] != report().vkey ||
+    absl::StatusOr<ledger::NoteVerifier> genesis =
+        absl::InvalidArgumentError("the genesis entry names no key");
+    if (!body.is_discarded() && body.is_object() && body.contains("vkey") &&
+        body["vkey"].is_string()) {
+      genesis = ledger::NoteVerifier::FromVerifierKey(body["vkey"].get<std::string>());
+    }
+    if (h.kind != "log.genesis" || !genesis.ok() || !body.contains("origin") ||
         body["origin"] != report().origin) {
       return Fail(0, "genesis",
-                  StrCat("the genesis entry does not name origin ", report().origin, " and key ",
-                         report().vkey));
+                  StrCat("the genesis entry does not name origin ", report().origin, " and a key"));
     }
+    keys_ = ledger::KeySchedule(*genesis);
   } else if (h.kind == "log.genesis") {
     return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
+  } else if (h.kind == ledger::kRotationKind) {
+    absl::StatusOr<ledger::Rotation> rot = ledger::ParseRotationBody(leaf->body, report().origin);
+    if (!rot.ok()) return Fail(i, "key-rotation", std::string(ToStd(rot.status().message())));
+    if (rot->old_vkey != keys_.current().VerifierKey()) {
+      return Fail(i, "key-rotation",
+                  StrCat("entry ", i, " rotates from key ", rot->old_vkey,
+                         ", but the key in force is ", keys_.current().VerifierKey()));
+    }
+    keys_.Add(i, *ledger::NoteVerifier::FromVerifierKey(rot->new_vkey));
+    // The handover checkpoint, signed by both keys, with the root of entries 0..i.
+    absl::StatusOr<v1::GetCheckpointResponse> handover = GetCheckpoint(i + 1);
+    if (!handover.ok()) {
+      return Fail(i, "key-handover",
+                  StrCat("the server has no checkpoint at tree size ", i + 1,
+                         " signed by both the retiring and the new key: ",
+                         ToStd(handover.status().message())));
+    }
+    ledger::Checkpoint cp;
+    if (!CheckCheckpoint(handover->checkpoint(), i + 1, &cp)) return false;
+    claimed_roots_[i + 1] = cp.root;
   }
   if (replay_.has_value()) {
     absl::Status s = replay_->OnLeaf(*leaf, bytes);
@@ -327,10 +362,10 @@ std::string OnlineVerifier::CheckSaved(const std::string& path, uint64_t size) {
   if (!text.ok()) return std::string(ToStd(text.status().message()));
   absl::StatusOr<ledger::Note> note = ledger::ParseNote(*text);
   if (!note.ok()) return StrCat(path, ": ", note.status().message());
-  absl::Status sig = ledger::VerifyNote(*note, *verifier_);
-  if (!sig.ok()) return StrCat(path, ": ", sig.message());
   absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
   if (!cp.ok()) return StrCat(path, ": ", cp.status().message());
+  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, keys_, cp->size);
+  if (!sig.ok()) return StrCat(path, ": ", sig.message());
   if (cp->origin != report().origin) {
     return StrCat(path, " is for log \"", cp->origin, "\", this one is \"", report().origin, "\"");
   }
@@ -380,11 +415,6 @@ absl::Status OnlineVerifier::RunChecks() {
   if (args_.vkey.empty()) {
     std::cerr << "boai-audit: warning: no --vkey given; trusting the key the server sent ("
               << report().vkey << ") on first use. Pin the key the society published.\n";
-  } else if (latest->verifier_key() != report().vkey) {
-    Fail(std::nullopt, "log-key",
-         StrCat("the server names key ", latest->verifier_key(), ", not the trusted key ",
-                report().vkey));
-    return absl::OkStatus();
   }
   ledger::Checkpoint first;
   if (!CheckCheckpoint(latest->checkpoint(), 0, &first)) return absl::OkStatus();
@@ -432,6 +462,31 @@ absl::Status OnlineVerifier::RunChecks() {
     return absl::OkStatus();
   }
   report().root = frontier_.Root();
+
+  // The keys: the trusted one is one of the chain's, the server names the one in
+  // force, and the checkpoints met before the chain was known are signed by it.
+  report().keys = keys_;
+  if (keys_.Find(report().vkey) < 0) {
+    Fail(
+        std::nullopt, "log-key",
+        StrCat("the trusted key ", report().vkey, " is none of the log's keys (",
+               keys_.genesis().VerifierKey(), " and ", keys_.epochs().size() - 1, " rotation(s))"));
+    return absl::OkStatus();
+  }
+  if (latest->verifier_key() != keys_.current().VerifierKey()) {
+    Fail(std::nullopt, "log-key",
+         StrCat("the server names key ", latest->verifier_key(),
+                ", but the chain's key in force is ", keys_.current().VerifierKey()));
+    return absl::OkStatus();
+  }
+  for (const auto& [note, at] : deferred_) {
+    absl::Status sig = ledger::VerifyCheckpointSignatures(note, keys_, at);
+    if (!sig.ok()) {
+      Fail(std::nullopt, "checkpoint-signature",
+           StrCat("the checkpoint at size ", at, ": ", sig.message()));
+      return absl::OkStatus();
+    }
+  }
 
   // 3. The checkpoint at the size reached, against the root computed here.
   if (size != first.size) {
