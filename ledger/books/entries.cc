@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <set>
 
 #include "ledger/books/entry_reader.h"
@@ -13,7 +12,6 @@ namespace boai::books {
 namespace {
 
 using entries_internal::CanonicalForm;
-using entries_internal::FieldName;
 using entries_internal::NlohmannForm;
 using entries_internal::Reader;
 using entries_internal::ReadPostings;
@@ -30,21 +28,14 @@ absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
 
 bool IsHex64(std::string_view s) {
   if (s.size() != 64) return false;
-  // Eight characters at a time, each byte of the word tested at once (SWAR): a
-  // branch per character would be mispredicted half the time, digits and letters
-  // coming at random. A byte is a digit if (b | 0x80) - '0' has the high bit set
-  // and (b | 0x80) - ('9' + 1) does not; likewise 'a' to 'f'.
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  uint64_t bad = 0;
-  for (size_t i = 0; i < 64; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    const uint64_t x = w | kHigh;  // no borrow crosses bytes below
-    const uint64_t digit = (x - '0' * kOnes) & ~(x - ('9' + 1) * kOnes) & kHigh;
-    const uint64_t letter = (x - 'a' * kOnes) & ~(x - ('f' + 1) * kOnes) & kHigh;
-    bad |= (w & kHigh) | (~(digit | letter) & kHigh);
+  // No early exit: digits and letters come at random, and a branch per character
+  // would be mispredicted half the time.
+  bool ok = true;
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    ok &= static_cast<unsigned char>(u - '0') < 10 || static_cast<unsigned char>(u - 'a') < 6;
   }
-  return bad == 0;
+  return ok;
 }
 
 }  // namespace
@@ -142,14 +133,14 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     r.Check(CheckDate("date", d));
     return d;
   };
-  auto amount = [&r](FieldName f) {
+  auto amount = [&r](const char* f) {
     int64_t a = r.Int(f);
-    r.Check(CheckAmount(f.name, a));
+    r.Check(CheckAmount(f, a));
     return a;
   };
-  auto id = [&r](FieldName f, bool required = true) {
+  auto id = [&r](const char* f, bool required = true) {
     std::string v = r.Str(f, required);
-    if (required || !v.empty()) r.Check(CheckId(f.name, v));
+    if (required || !v.empty()) r.Check(CheckId(f, v));
     return v;
   };
   auto postings = [&r, kind](bool required = true) {
