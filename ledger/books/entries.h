@@ -149,6 +149,8 @@ bool IsAccountingKind(std::string_view kind);
 
 // Parses and validates a body. InvalidArgument names the field and the value.
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, const nlohmann::json& body);
+// From the body's text: in one pass when it is in canonical form (as ParseCanonical-
+// Entry), through nlohmann otherwise; the same entry or error either way.
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json);
 // The same for a body that must be in canonical form (ledger/canonical_json.h), as
 // every leaf body is: form and fields are checked in one pass over the bytes, with

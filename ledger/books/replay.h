@@ -1,8 +1,10 @@
 // The auditor's replay of the books from the leaves alone. Plugged into
-// ledger::VerifyLedger through VerifyOptions::on_leaf, it parses every accounting
-// entry (refusing bodies that are not in canonical form), applies it under the
-// same rules the writer enforces, and afterwards compares the derived state the
-// database holds with the state the replay computed.
+// ledger::VerifyLedger through VerifyOptions::checker (bodies read on the worker
+// threads, rules applied in log order) or on_leaf, it reads every accounting entry
+// in one pass over its bytes (refusing bodies that are not in canonical form:
+// ParseCanonicalEntry), applies it under the same rules the writer enforces, and
+// afterwards compares the derived state the database holds with the state the
+// replay computed.
 #ifndef BOAI_LEDGER_BOOKS_REPLAY_H_
 #define BOAI_LEDGER_BOOKS_REPLAY_H_
 

@@ -157,9 +157,26 @@ struct Tally {
   int same_entry = 0, same_error = 0, not_canonical = 0;
 };
 
-// Reads `body` both ways and compares.
+// ParseEntry from text, before it took canonical bodies in one pass.
+absl::StatusOr<Entry> TextReference(std::string_view kind, std::string_view body) {
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::InvalidArgumentError(StrCat(kind, " entry: the body is not JSON"));
+  }
+  return ParseEntry(kind, j);
+}
+
+// Reads `body` both ways and compares; ParseEntry from text as well.
 void ExpectSameReading(std::string_view kind, const std::string& body, Tally* tally) {
   SCOPED_TRACE(StrCat(kind, " ", body));
+  absl::StatusOr<Entry> text = ParseEntry(kind, std::string_view(body));
+  absl::StatusOr<Entry> text_reference = TextReference(kind, body);
+  ASSERT_EQ(text.ok(), text_reference.ok()) << text.status() << "\n" << text_reference.status();
+  if (text.ok()) {
+    EXPECT_EQ(ToJson(*text), ToJson(*text_reference));
+  } else {
+    EXPECT_EQ(text.status(), text_reference.status());
+  }
   Reading ref = Reference(kind, body);
   absl::StatusOr<Entry> fast = ParseCanonicalEntry(kind, body);
   if (!ref.canonical) {
