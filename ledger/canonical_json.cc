@@ -1,5 +1,6 @@
 #include "ledger/canonical_json.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ledger/strings.h"
@@ -131,14 +132,51 @@ struct KeyCharTable {
 };
 constexpr KeyCharTable kKeyChars;
 
-// True if none of the 8 bytes in `w` needs a closer look inside a string: each is
-// printable ASCII other than '"' and '\\' (SWAR: a byte's high bit flags it).
-inline bool AllPlain(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+// SWAR: the 8 bytes of a word tested at once, each byte's high bit the answer for
+// that byte. Where a test can flag a byte falsely (has_zero), it only does so above
+// a byte it flags rightly, so the lowest flagged byte is always right.
+constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+inline uint64_t LoadWord(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;  // little-endian: p[0] is the lowest byte
+}
+inline uint64_t HasZero(uint64_t x) { return (x - kOnes) & ~x & kHigh; }
+inline uint64_t Equals(uint64_t w, unsigned char c) { return HasZero(w ^ (c * kOnes)); }
+// Bytes in [lo, hi], for ASCII ranges; exact per byte (x's bytes are >= 0x80, so no
+// subtraction borrows from the next byte).
+inline uint64_t InRange(uint64_t w, unsigned char lo, unsigned char hi) {
+  const uint64_t x = w | kHigh;
+  return (x - lo * kOnes) & ~(x - (hi + 1) * kOnes) & kHigh;
+}
+// Bytes a string holds as themselves with no closer look: printable ASCII but '"'
+// and '\\'. The flagged bytes are the others.
+inline uint64_t NotPlain(uint64_t w) {
   const uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
-  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
-         0;
+  return (w & kHigh) | below_space | Equals(w, '"') | Equals(w, '\\');
+}
+// Bytes that are not key characters [A-Za-z0-9_.-].
+inline uint64_t NotKeyChar(uint64_t w) {
+  const uint64_t key = InRange(w, '-', '.') | InRange(w, '0', '9') | InRange(w, 'A', 'Z') |
+                       InRange(w, '_', '_') | InRange(w, 'a', 'z');
+  return (w & kHigh) | (~key & kHigh);
+}
+inline size_t LowestByte(uint64_t flags) { return static_cast<size_t>(__builtin_ctzll(flags)) / 8; }
+
+// prev < key in byte order, given their KeyHeads: the first 8 bytes compared as
+// one big-endian number (keys hold no zero byte, so the zero padding sorts a prefix
+// first), then byte by byte.
+inline bool KeyBefore(std::string_view prev, uint64_t prev_head, std::string_view key,
+                      uint64_t key_head) {
+  const uint64_t a = __builtin_bswap64(prev_head), b = __builtin_bswap64(key_head);
+  if (a != b) return a < b;
+  const size_t n = std::min(prev.size(), key.size());
+  for (size_t i = 8; i < n; ++i) {
+    if (prev[i] != key[i]) {
+      return static_cast<unsigned char>(prev[i]) < static_cast<unsigned char>(key[i]);
+    }
+  }
+  return prev.size() < key.size();
 }
 
 // The one-pass reader behind ParseCanonicalJson: accepts exactly the language of
@@ -153,7 +191,7 @@ class CanonicalReader {
 
   absl::Status Run() {
     nodes_.clear();
-    if (Value(0, {}) && p_ != end_) Fail("bytes follow the value");
+    if (Value(0, {}, 0) && p_ != end_) Fail("bytes follow the value");
     return status_;
   }
 
@@ -182,11 +220,12 @@ class CanonicalReader {
     return true;
   }
 
-  bool Value(int depth, std::string_view key) {
+  bool Value(int depth, std::string_view key, uint64_t key_head) {
     if (p_ == end_) return Fail("the text ends where a value should start");
     const size_t at = nodes_.size();
     nodes_.emplace_back();
     nodes_[at].key = key;
+    nodes_[at].key_head = key_head;
     const unsigned char* start = p_;
     bool ok;
     switch (*p_) {
@@ -225,25 +264,28 @@ class CanonicalReader {
       return true;
     }
     std::string_view prev;
+    uint64_t prev_head = 0;
     uint32_t size = 0;
     while (true) {
       if (p_ == end_ || *p_ != '"') return Fail("expected a key in double quotes");
       const unsigned char* k = ++p_;
-      while (p_ != end_ && kKeyChars.ok[*p_]) ++p_;
+      p_ = EndOfKey(k);
       if (p_ == end_ || *p_ != '"') {
         return Fail("a key must be ASCII letters, digits, _ . - with no escapes");
       }
       std::string_view key = View(k);
       if (key.empty()) return Fail("a key must not be empty", k - 1);
-      if (size > 0 && !(prev < key)) {
+      const uint64_t head = Head(k, key.size());
+      if (size > 0 && !KeyBefore(prev, prev_head, key, head)) {
         return Fail(prev == key ? "a key appears twice" : "keys are not in sorted order", k - 1);
       }
       ++p_;  // closing quote
       if (p_ == end_ || *p_ != ':') return Fail("expected ':' right after the key");
       ++p_;
-      if (!Value(depth + 1, key)) return false;
+      if (!Value(depth + 1, key, head)) return false;
       ++size;
       prev = key;
+      prev_head = head;
       if (p_ == end_) return Fail("the text ends inside an object");
       if (*p_ == ',') {
         ++p_;
@@ -256,6 +298,26 @@ class CanonicalReader {
     }
   }
 
+  // KeyHead of the key of `size` bytes at `k`, a word at a time where the text
+  // goes on that far.
+  uint64_t Head(const unsigned char* k, size_t size) const {
+    if (end_ - k < 8) return KeyHead(std::string_view(reinterpret_cast<const char*>(k), size));
+    const uint64_t w = LoadWord(k);
+    return size >= 8 ? w : w & ((uint64_t{1} << (8 * size)) - 1);
+  }
+
+  // The first byte from `q` on that is not a key character (the closing quote of
+  // a good key), or end_.
+  const unsigned char* EndOfKey(const unsigned char* q) const {
+    while (end_ - q >= 8) {
+      const uint64_t other = NotKeyChar(LoadWord(q));
+      if (other != 0) return q + LowestByte(other);
+      q += 8;
+    }
+    while (q != end_ && kKeyChars.ok[*q]) ++q;
+    return q;
+  }
+
   bool Array(int depth, size_t at) {
     nodes_[at].type = CanonicalJsonNode::Type::kArray;
     ++p_;  // '['
@@ -265,7 +327,7 @@ class CanonicalReader {
     }
     uint32_t size = 0;
     while (true) {
-      if (!Value(depth + 1, {})) return false;
+      if (!Value(depth + 1, {}, 0)) return false;
       ++size;
       if (p_ == end_) return Fail("the text ends inside an array");
       if (*p_ == ',') {
@@ -318,13 +380,20 @@ class CanonicalReader {
     ++p_;  // opening quote
     while (true) {
       // The common case: printable ASCII, written as itself, 8 bytes at a time.
-      while (end_ - p_ >= 8) {
-        uint64_t w;
-        std::memcpy(&w, p_, 8);
-        if (!AllPlain(w)) break;
-        p_ += 8;
+      const unsigned char* q = p_;
+      while (true) {
+        if (end_ - q < 8) {
+          while (q != end_ && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\') ++q;
+          break;
+        }
+        const uint64_t other = NotPlain(LoadWord(q));
+        if (other != 0) {
+          q += LowestByte(other);
+          break;
+        }
+        q += 8;
       }
-      while (p_ != end_ && *p_ >= 0x20 && *p_ < 0x80 && *p_ != '"' && *p_ != '\\') ++p_;
+      p_ = q;
       if (p_ == end_) return Fail("the text ends inside a string");
       const unsigned char c = *p_;
       if (c == '"') {

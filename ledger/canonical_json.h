@@ -46,8 +46,20 @@ struct CanonicalJsonNode {
                           // is at this + skip
   int64_t integer = 0;    // kInteger
   std::string_view key;   // a member of an object: its key; "" otherwise
+  uint64_t key_head = 0;  // the key's first 8 bytes as a little-endian number, zero-padded:
+                          // KeyHead(key), to compare keys a word at a time
   std::string_view text;  // the value exactly as written (a string with its quotes)
 };
+
+// The first 8 bytes of `key` as a little-endian number, zero-padded (keys never
+// hold a zero byte, so two keys of at most 8 bytes are equal exactly when these are).
+constexpr uint64_t KeyHead(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < key.size() && i < 8; ++i) {
+    v |= uint64_t{static_cast<unsigned char>(key[i])} << (8 * i);
+  }
+  return v;
+}
 
 // Reads `text` in one pass if and only if it is canonical JSON, i.e. exactly the
 // bytes EncodeCanonicalJson writes for some value (so no JSON tree is built and no

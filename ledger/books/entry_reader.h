@@ -18,6 +18,15 @@
 
 namespace boai::books::entries_internal {
 
+// A field's name with its KeyHead worked out when compiled: r.Str("date").
+struct FieldName {
+  template <size_t N>
+  consteval FieldName(const char (&s)[N])  // NOLINT: implicit, from a literal
+      : name(s, N - 1), head(ledger::KeyHead(std::string_view(s, N - 1))) {}
+  std::string_view name;
+  uint64_t head;
+};
+
 // A form: the few operations Reader and ParseBody need of a JSON value.
 struct NlohmannForm {
   using Value = nlohmann::json;
@@ -37,11 +46,10 @@ struct NlohmannForm {
   static bool NeedsNames(const Value&) { return true; }
   struct Index {};
   static void BuildIndex(const Value&, Index*) {}
-  static const Value* Find(const Value& object, const Index&, std::string_view key,
-                           size_t* position) {
+  static const Value* Find(const Value& object, const Index&, FieldName f, size_t* position) {
     *position = 64;
     if (!object.is_object()) return nullptr;
-    auto it = object.find(key);
+    auto it = object.find(f.name);
     return it == object.end() ? nullptr : &*it;
   }
   template <typename F>
@@ -76,42 +84,57 @@ struct CanonicalForm {
   // notes, to tell the fields it saw without comparing names again).
   static constexpr bool kPositions = true;
   static bool NeedsNames(const Value& object) { return object.size > 64; }
-  // An object's members side by side, so that finding one is a scan of an array
-  // rather than a walk from node to node.
+  // An object's members side by side with their keys' lengths and heads, so that
+  // finding one is a scan of small arrays rather than a walk from node to node.
   struct Index {
     static constexpr uint32_t kMax = 32;
+    uint64_t heads[kMax];
+    uint32_t sizes[kMax];
     const Value* members[kMax];
     uint32_t count = 0;  // 0 for objects of more than kMax members: Find walks them
   };
   static void BuildIndex(const Value& object, Index* index) {
     if (object.type != Type::kObject || object.size > Index::kMax) return;
     const Value* m = &object + 1;
-    for (uint32_t i = 0; i < object.size; ++i, m += m->skip) index->members[i] = m;
+    for (uint32_t i = 0; i < object.size; ++i, m += m->skip) {
+      index->members[i] = m;
+      index->heads[i] = m->key_head;
+      index->sizes[i] = static_cast<uint32_t>(m->key.size());
+    }
     index->count = object.size;
   }
-  static bool SameKey(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) return false;
+  static bool SameKey(const Value& member, FieldName f) {
+    if (member.key_head != f.head || member.key.size() != f.name.size()) return false;
+    for (size_t i = 8; i < f.name.size(); ++i) {
+      if (member.key[i] != f.name[i]) return false;
     }
     return true;
   }
-  static const Value* Find(const Value& object, const Index& index, std::string_view key,
-                           size_t* position) {
+  static const Value* Find(const Value& object, const Index& index, FieldName f, size_t* position) {
     *position = 64;
     if (object.type != Type::kObject) return nullptr;
     if (index.count == object.size) {
+      // Every member looked at, the same number of steps each time: no branch on
+      // which one matches (keys are unique, so at most one does).
+      uint32_t match = 0;
       for (uint32_t i = 0; i < index.count; ++i) {
-        if (SameKey(index.members[i]->key, key)) {
+        match |=
+            static_cast<uint32_t>((index.heads[i] == f.head) & (index.sizes[i] == f.name.size()))
+            << i;
+      }
+      while (match != 0) {  // more than one only when keys share 8 bytes
+        const uint32_t i = static_cast<uint32_t>(__builtin_ctz(match));
+        if (SameKey(*index.members[i], f)) {
           *position = i;
           return index.members[i];
         }
+        match &= match - 1;
       }
       return nullptr;
     }
     const Value* m = &object + 1;
     for (uint32_t i = 0; i < object.size; ++i, m += m->skip) {
-      if (SameKey(m->key, key)) {
+      if (SameKey(*m, f)) {
         *position = i;
         return m;
       }
@@ -141,44 +164,44 @@ class Reader {
     Form::BuildIndex(j, &index_);
   }
 
-  std::string Str(std::string_view f, bool required = true) {
+  std::string Str(FieldName f, bool required = true) {
     const Value* v = Field(f);
     if (v == nullptr) {
-      if (required) Bad(f, "is missing");
+      if (required) Bad(f.name, "is missing");
       return "";
     }
     if (!Form::IsString(*v)) {
-      Bad(f, "must be a string");
+      Bad(f.name, "must be a string");
       return "";
     }
     return Form::String(*v);
   }
-  int64_t Int(std::string_view f, bool required = true) {
+  int64_t Int(FieldName f, bool required = true) {
     const Value* v = Field(f);
     if (v == nullptr) {
-      if (required) Bad(f, "is missing");
+      if (required) Bad(f.name, "is missing");
       return 0;
     }
     if (!Form::IsInteger(*v)) {
-      Bad(f, StrCat("must be an integer, got ", Form::Dump(*v)));
+      Bad(f.name, StrCat("must be an integer, got ", Form::Dump(*v)));
       return 0;
     }
     return Form::Integer(*v);
   }
-  bool Bool(std::string_view f) {
+  bool Bool(FieldName f) {
     const Value* v = Field(f);
     if (v == nullptr) return false;
-    if (!Form::IsBool(*v)) Bad(f, "must be true or false");
+    if (!Form::IsBool(*v)) Bad(f.name, "must be true or false");
     return Form::IsBool(*v) && Form::Bool(*v);
   }
-  const Value* Obj(std::string_view f, bool required = true) {
+  const Value* Obj(FieldName f, bool required = true) {
     const Value* v = Field(f);
     if (v == nullptr) {
-      if (required) Bad(f, "is missing");
+      if (required) Bad(f.name, "is missing");
       return nullptr;
     }
     if (!Form::IsObject(*v) && !Form::IsArray(*v)) {
-      Bad(f, "must be an object or array");
+      Bad(f.name, "must be an object or array");
       return nullptr;
     }
     return v;
@@ -206,8 +229,8 @@ class Reader {
 
  private:
   // Notes `f` as a field of this kind and finds it.
-  const Value* Field(std::string_view f) {
-    if (names_) seen_.push_back(f);
+  const Value* Field(FieldName f) {
+    if (names_) seen_.push_back(f.name);
     size_t position;
     const Value* v = Form::Find(j_, index_, f, &position);
     if (v != nullptr && position < 64) found_ |= uint64_t{1} << position;

@@ -130,6 +130,11 @@ TEST(ParseCanonicalJson, AcceptsExactlyTheCanonicalTexts) {
       {R"({"A":1,"_":2,"a":3})", true},
       {R"({"a":1,"ab":2,"b":{"c":[1,"x",null,true,false,[],{}]}})", true},
       {R"({"a-b":1,"a.b":2})", true},
+      // Keys longer than a word, sharing their first 8 bytes.
+      {R"({"abcdefgh":1,"abcdefgh1":2,"abcdefgh2":3,"abcdefghij":4})", true},
+      {R"({"abcdefgh2":1,"abcdefgh1":2})", false},
+      {R"({"abcdefgh1":1,"abcdefgh":2})", false},
+      {R"({"abcdefghij":1,"abcdefghij":2})", false},
       {"", false},
       {" {}", false},
       {"{} ", false},
@@ -386,7 +391,10 @@ class TextMaker {
 
   std::string Object(int depth) {
     static const std::vector<std::string> kKeys = {
-        "a", "b", "A", "Z", "_", "-", ".", "0", "9", "ab", "a.b", "a-b", "a_b", "by", "amount"};
+        "a",        "b",         "A",          "Z",          "_",
+        "-",        ".",         "0",          "9",          "ab",
+        "a.b",      "a-b",       "a_b",        "by",         "amount",
+        "requires", "requires_", "requires_a", "requires_b", "requires_tier"};
     static const std::vector<std::string> kBadKeys = {"", "a b", "\\u0061", "\xC3\xA9", "a/b"};
     std::vector<std::string> keys;
     for (size_t n = Pick(5); n > 0; --n) {
