@@ -47,11 +47,16 @@ absl::StatusOr<ledger::EntryDraft> Clerk::Draft(std::string kind, std::string by
         if constexpr (requires { b.postings; }) b.postings = *postings;
       },
       e.body);
-  // Validate exactly as a reader of the leaf will.
+  // Validate exactly as a reader of the leaf will: the leaf's canonical bytes,
+  // read in one pass the way the books' replay reads every leaf (the same entry
+  // and the same errors as ParseEntry, without building a second JSON tree). A
+  // body that cannot be encoded is refused with ParseEntry's words when it has
+  // some, as before.
   nlohmann::json json = ToJson(e);
-  absl::StatusOr<Entry> parsed = ParseEntry(e.kind, json);
-  if (!parsed.ok()) return parsed.status();
   absl::StatusOr<std::string> canonical = ledger::EncodeCanonicalJson(json);
+  absl::StatusOr<Entry> parsed =
+      canonical.ok() ? ParseCanonicalEntry(e.kind, *canonical) : ParseEntry(e.kind, json);
+  if (!parsed.ok()) return parsed.status();
   if (!canonical.ok()) return canonical.status();
   return ledger::EntryDraft{parsed->kind, std::move(key), std::move(*canonical),
                             std::move(*parsed)};
