@@ -3,11 +3,17 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "ledger/books/chart.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/leaf.h"
+#include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
@@ -60,6 +66,23 @@ books::PersonalData FromProto(const v1::PersonalData& p) {
 }  // namespace
 
 std::string Q(std::string_view s) {
+  // Every write logs its user and key: plain printable ASCII (the usual case)
+  // needs no escaping, and quoting it is a copy.
+  bool plain = true;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return out;
+  }
   return nlohmann::json(std::string(s))
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -101,6 +124,79 @@ absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::
   return opened;
 }
 
+// A few threads for the parts of callback writes that may block (registering
+// personal data syncs the personal store), so gRPC's callback threads never wait
+// for a disk. Tasks run in submission order per thread; the destructor runs every
+// queued task, then joins.
+class LedgerService::BlockingPool {
+ public:
+  explicit BlockingPool(int threads) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        pthread_setname_np(pthread_self(), "boai-blocking");
+        while (true) {
+          std::function<void()> task;
+          {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+            if (tasks_.empty()) return;
+            task = std::move(tasks_.front());
+            tasks_.pop_front();
+          }
+          task();
+        }
+      });
+    }
+  }
+  ~BlockingPool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void Run(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Complete subtree hashes for receipts' inclusion proofs, read from storage once
+// and kept: a stored node never changes, and the receipts of a batch (and of the
+// batches after it) share most of their paths. Bounded; thread-safe.
+class LedgerService::ProofNodes : public ledger::NodeSource {
+ public:
+  explicit ProofNodes(const ledger::Storage* storage) : stored_(storage) {}
+
+  absl::StatusOr<ledger::Hash> Node(int level, uint64_t index) const override {
+    const uint64_t key = (static_cast<uint64_t>(level) << 56) | index;
+    std::lock_guard lock(mu_);
+    if (auto it = nodes_.find(key); it != nodes_.end()) return it->second;
+    absl::StatusOr<ledger::Hash> h = stored_.Node(level, index);
+    if (!h.ok()) return h.status();
+    if (nodes_.size() >= kMaxNodes) nodes_.clear();
+    nodes_.emplace(key, *h);
+    return h;
+  }
+
+ private:
+  static constexpr size_t kMaxNodes = size_t{1} << 16;  // about 3 MiB
+  ledger::StoredNodes stored_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<uint64_t, ledger::Hash> nodes_;
+};
+
 LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* books,
                              const books::Clerk* clerk, books::PersonalStore* people,
                              UserStore* users)
@@ -109,7 +205,11 @@ LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* boo
       clerk_(clerk),
       people_(people),
       users_(users),
-      index_(ledger) {}
+      index_(ledger),
+      pool_(std::make_unique<BlockingPool>(4)),
+      proof_nodes_(std::make_unique<ProofNodes>(ledger->storage())) {}
+
+LedgerService::~LedgerService() = default;
 
 std::string LedgerService::Today() const {
   uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -189,13 +289,13 @@ grpc::Status LedgerService::Reject(std::string_view rpc, const std::string& user
   return g;
 }
 
-absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, const Write& w,
-                                        Receipt* out) const {
+absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, std::string_view kind,
+                                        std::string_view person_id, Receipt* out) const {
   out->set_index(r.index);
   out->set_leaf_hash(std::string(ledger::HashBytes(r.leaf_hash)));
   out->set_duplicate(r.duplicate);
-  out->set_kind(w.kind);
-  out->set_person_id(w.person_id);
+  out->set_kind(std::string(kind));
+  out->set_person_id(std::string(person_id));
   // Every write of a batch shares its checkpoint: parse each note once per thread.
   thread_local std::string cached_note;
   thread_local v1::SignedCheckpoint cached;
@@ -205,29 +305,70 @@ absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, const Wri
     cached_note = r.checkpoint;
   }
   *out->mutable_checkpoint() = cached;
-  absl::StatusOr<std::vector<ledger::Hash>> path = ledger_->InclusionProof(r.index, r.tree_size);
+  // The ledger answers only once r.tree_size is durable (r.tree_size <= Size()).
+  absl::StatusOr<std::vector<ledger::Hash>> path =
+      ledger::InclusionProof(*proof_nodes_, r.index, r.tree_size);
   if (!path.ok()) return path.status();
   for (const ledger::Hash& h : *path) out->add_inclusion_proof(std::string(ledger::HashBytes(h)));
   out->set_tlog_proof(ledger::FormatTlogProof(ledger::TlogProof{"", r.index, *path, r.checkpoint}));
   return absl::OkStatus();
 }
 
-grpc::Status LedgerService::RunWrite(
-    grpc::ServerContext* ctx, std::string_view rpc, Access need, std::string_view key,
-    const std::function<absl::StatusOr<Write>(const User&)>& prepare, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RunWrite(
+    grpc::CallbackServerContext* ctx, std::string_view rpc, Access need, std::string_view key,
+    bool may_block, std::function<absl::StatusOr<Write>(const User&)> prepare, Receipt* out) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   absl::StatusOr<User> user = Authorize(ctx, rpc, need);
-  if (!user.ok()) return Reject(rpc, "", key, user.status());
-  absl::StatusOr<Write> w = prepare(*user);
-  if (!w.ok()) return Reject(rpc, user->name, key, w.status());
-  absl::StatusOr<ledger::AppendResult> r =
-      w->draft.has_value() ? ledger_->Append(std::move(*w->draft))
-                           : clerk_->Record(w->kind, user->name, w->body, w->key);
-  if (!r.ok()) return Reject(rpc, user->name, w->key, r.status());
-  absl::Status s = FillReceipt(*r, *w, out);
-  if (!s.ok()) return Reject(rpc, user->name, w->key, s);
-  spdlog::info("write rpc={} user={} kind={} key={} index={} duplicate={} tree_size={}", rpc,
-               Q(user->name), w->kind, Q(w->key), r->index, r->duplicate, r->tree_size);
-  return grpc::Status::OK;
+  if (!user.ok()) {
+    reactor->Finish(Reject(rpc, "", key, user.status()));
+    return reactor;
+  }
+  if (may_block) {
+    pool_->Run([this, reactor, rpc, key, user = std::move(*user), prepare = std::move(prepare),
+                out] { PrepareAndAppend(reactor, rpc, key, user, prepare, out); });
+  } else {
+    PrepareAndAppend(reactor, rpc, key, *user, prepare, out);
+  }
+  return reactor;
+}
+
+void LedgerService::PrepareAndAppend(
+    grpc::ServerUnaryReactor* reactor, std::string_view rpc, std::string_view key, const User& user,
+    const std::function<absl::StatusOr<Write>(const User&)>& prepare, Receipt* out) {
+  absl::StatusOr<Write> w = prepare(user);
+  if (!w.ok()) {
+    reactor->Finish(Reject(rpc, user.name, key, w.status()));
+    return;
+  }
+  if (!w->draft.has_value()) {
+    absl::StatusOr<ledger::EntryDraft> d =
+        clerk_->Draft(w->kind, user.name, std::move(w->body), w->key);
+    if (!d.ok()) {
+      reactor->Finish(Reject(rpc, user.name, w->key, d.status()));
+      return;
+    }
+    w->draft = std::move(*d);
+  }
+  std::vector<ledger::EntryDraft> drafts;
+  drafts.push_back(std::move(*w->draft));
+  // Called by the ledger once the batch holding the entry is synced (or failed).
+  ledger_->AppendAsync(
+      std::move(drafts), [this, reactor, rpc, out, by = user.name, kind = std::move(w->kind),
+                          key = std::move(w->key), person_id = std::move(w->person_id)](
+                             std::vector<absl::StatusOr<ledger::AppendResult>> results) {
+        const absl::StatusOr<ledger::AppendResult>& r = results[0];
+        if (!r.ok()) {
+          reactor->Finish(Reject(rpc, by, key, r.status()));
+          return;
+        }
+        if (absl::Status s = FillReceipt(*r, kind, person_id, out); !s.ok()) {
+          reactor->Finish(Reject(rpc, by, key, s));
+          return;
+        }
+        spdlog::info("write rpc={} user={} kind={} key={} index={} duplicate={} tree_size={}", rpc,
+                     Q(by), kind, Q(key), r->index, r->duplicate, r->tree_size);
+        reactor->Finish(grpc::Status::OK);
+      });
 }
 
 grpc::Status LedgerService::Run(grpc::ServerContext* ctx, std::string_view rpc, Access need,
@@ -336,18 +477,20 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
   return w;
 }
 
-grpc::Status LedgerService::RecordGift(grpc::ServerContext* ctx, const v1::RecordGiftRequest* req,
-                                       Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RecordGift(grpc::CallbackServerContext* ctx,
+                                                    const v1::RecordGiftRequest* req,
+                                                    Receipt* out) {
   return RunWrite(
-      ctx, "RecordGift", Access::kClerk, req->idempotency_key(),
-      [&](const User& u) { return PrepareGift(*req, u); }, out);
+      ctx, "RecordGift", Access::kClerk, req->idempotency_key(), req->has_donor(),
+      [this, req](const User& u) { return PrepareGift(*req, u); }, out);
 }
 
-grpc::Status LedgerService::RequestPayment(grpc::ServerContext* ctx,
-                                           const v1::RequestPaymentRequest* req, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerContext* ctx,
+                                                        const v1::RequestPaymentRequest* req,
+                                                        Receipt* out) {
   return RunWrite(
-      ctx, "RequestPayment", Access::kClerk, req->idempotency_key(),
-      [&](const User& u) -> absl::StatusOr<Write> {
+      ctx, "RequestPayment", Access::kClerk, req->idempotency_key(), req->has_payee(),
+      [this, req](const User& u) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         books::PaymentRequest p;
         p.date = req->date().empty() ? Today() : req->date();
@@ -396,11 +539,12 @@ grpc::Status LedgerService::RequestPayment(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::ApprovePayment(grpc::ServerContext* ctx,
-                                           const v1::ApprovePaymentRequest* req, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::ApprovePayment(grpc::CallbackServerContext* ctx,
+                                                        const v1::ApprovePaymentRequest* req,
+                                                        Receipt* out) {
   return RunWrite(
-      ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         books::PaymentDecision d;
         d.date = req->date().empty() ? Today() : req->date();
@@ -410,11 +554,12 @@ grpc::Status LedgerService::ApprovePayment(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::RejectPayment(grpc::ServerContext* ctx,
-                                          const v1::RejectPaymentRequest* req, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RejectPayment(grpc::CallbackServerContext* ctx,
+                                                       const v1::RejectPaymentRequest* req,
+                                                       Receipt* out) {
   return RunWrite(
-      ctx, "RejectPayment", Access::kApprover, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "RejectPayment", Access::kApprover, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
         books::PaymentDecision d;
@@ -426,11 +571,11 @@ grpc::Status LedgerService::RejectPayment(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::Reverse(grpc::ServerContext* ctx, const v1::ReverseRequest* req,
-                                    Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::Reverse(grpc::CallbackServerContext* ctx,
+                                                 const v1::ReverseRequest* req, Receipt* out) {
   return RunWrite(
-      ctx, "Reverse", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "Reverse", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
         books::Reversal v;
@@ -442,11 +587,12 @@ grpc::Status LedgerService::Reverse(grpc::ServerContext* ctx, const v1::ReverseR
       out);
 }
 
-grpc::Status LedgerService::RecordIndicator(grpc::ServerContext* ctx,
-                                            const v1::RecordIndicatorRequest* req, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RecordIndicator(grpc::CallbackServerContext* ctx,
+                                                         const v1::RecordIndicatorRequest* req,
+                                                         Receipt* out) {
   return RunWrite(
-      ctx, "RecordIndicator", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "RecordIndicator", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         books::Indicator v;
         v.date = req->date().empty() ? Today() : req->date();
@@ -459,11 +605,12 @@ grpc::Status LedgerService::RecordIndicator(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
-                                        Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::VoidReceipt(grpc::CallbackServerContext* ctx,
+                                                     const v1::VoidReceiptRequest* req,
+                                                     Receipt* out) {
   return RunWrite(
-      ctx, "VoidReceipt", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "VoidReceipt", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
         books::ReceiptVoid v;
@@ -487,18 +634,19 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareMatch(
   return Write{"match", m, req.idempotency_key(), "", std::nullopt};
 }
 
-grpc::Status LedgerService::RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
-                                        Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::RecordMatch(grpc::CallbackServerContext* ctx,
+                                                     const v1::RecordMatchRequest* req,
+                                                     Receipt* out) {
   return RunWrite(
-      ctx, "RecordMatch", Access::kClerk, req->idempotency_key(),
-      [&](const User&) { return PrepareMatch(*req); }, out);
+      ctx, "RecordMatch", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) { return PrepareMatch(*req); }, out);
 }
 
-grpc::Status LedgerService::Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,
-                                     Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::Clawback(grpc::CallbackServerContext* ctx,
+                                                  const v1::ClawbackRequest* req, Receipt* out) {
   return RunWrite(
-      ctx, "Clawback", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "Clawback", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
         books::Clawback c;
@@ -511,11 +659,11 @@ grpc::Status LedgerService::Clawback(grpc::ServerContext* ctx, const v1::Clawbac
       out);
 }
 
-grpc::Status LedgerService::Settle(grpc::ServerContext* ctx, const v1::SettleRequest* req,
-                                   Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::Settle(grpc::CallbackServerContext* ctx,
+                                                const v1::SettleRequest* req, Receipt* out) {
   return RunWrite(
-      ctx, "Settle", Access::kClerk, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "Settle", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         books::Settlement s;
         s.date = req->date().empty() ? Today() : req->date();
@@ -541,11 +689,11 @@ grpc::Status LedgerService::InitBooks(grpc::ServerContext* ctx, const v1::InitBo
   });
 }
 
-grpc::Status LedgerService::OpenFund(grpc::ServerContext* ctx, const v1::OpenFundRequest* req,
-                                     Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::OpenFund(grpc::CallbackServerContext* ctx,
+                                                  const v1::OpenFundRequest* req, Receipt* out) {
   return RunWrite(
-      ctx, "OpenFund", Access::kAdmin, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "OpenFund", Access::kAdmin, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         std::string key =
             req->idempotency_key().empty() ? StrCat("fund/", req->id()) : req->idempotency_key();
         if (absl::Status s = RequireKey(key); !s.ok()) return s;
@@ -557,11 +705,12 @@ grpc::Status LedgerService::OpenFund(grpc::ServerContext* ctx, const v1::OpenFun
       out);
 }
 
-grpc::Status LedgerService::OpenCampaign(grpc::ServerContext* ctx,
-                                         const v1::OpenCampaignRequest* req, Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::OpenCampaign(grpc::CallbackServerContext* ctx,
+                                                      const v1::OpenCampaignRequest* req,
+                                                      Receipt* out) {
   return RunWrite(
-      ctx, "OpenCampaign", Access::kAdmin, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "OpenCampaign", Access::kAdmin, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         std::string key = req->idempotency_key().empty() ? StrCat("campaign/", req->id())
                                                          : req->idempotency_key();
         if (absl::Status s = RequireKey(key); !s.ok()) return s;
@@ -574,12 +723,12 @@ grpc::Status LedgerService::OpenCampaign(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::SetProgrammeRules(grpc::ServerContext* ctx,
-                                              const v1::SetProgrammeRulesRequest* req,
-                                              Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::SetProgrammeRules(grpc::CallbackServerContext* ctx,
+                                                           const v1::SetProgrammeRulesRequest* req,
+                                                           Receipt* out) {
   return RunWrite(
-      ctx, "SetProgrammeRules", Access::kAdmin, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "SetProgrammeRules", Access::kAdmin, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         std::string key = req->idempotency_key().empty()
                               ? StrCat("programme/", req->programme(), "/", req->version())
                               : req->idempotency_key();
@@ -602,11 +751,12 @@ grpc::Status LedgerService::SetProgrammeRules(grpc::ServerContext* ctx,
       out);
 }
 
-grpc::Status LedgerService::ReleaseFund(grpc::ServerContext* ctx, const v1::ReleaseFundRequest* req,
-                                        Receipt* out) {
+grpc::ServerUnaryReactor* LedgerService::ReleaseFund(grpc::CallbackServerContext* ctx,
+                                                     const v1::ReleaseFundRequest* req,
+                                                     Receipt* out) {
   return RunWrite(
-      ctx, "ReleaseFund", Access::kAdmin, req->idempotency_key(),
-      [&](const User&) -> absl::StatusOr<Write> {
+      ctx, "ReleaseFund", Access::kAdmin, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
         books::Release r;

@@ -8,6 +8,7 @@
 #define BOAI_SERVICES_LEDGER_SERVICE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -35,48 +36,80 @@ std::string Q(std::string_view s);
 // Fills a SignedCheckpoint from a signed note's text.
 absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out);
 
-class LedgerService final : public boai::v1::Ledger::Service {
+// The generated service with every unary write on the callback API: a write
+// authorizes and drafts on the gRPC thread that received it, hands the draft to
+// the ledger's group-commit writer (Ledger::AppendAsync) and returns; the receipt
+// goes out from the writer's completion once the batch is synced. No thread waits
+// for the disk, so many concurrent writers cost no thread each. Reads, imports,
+// InitBooks and AddUser stay synchronous.
+using LedgerServiceBase =
+    v1::Ledger::WithCallbackMethod_RecordGift<v1::Ledger::WithCallbackMethod_RequestPayment<
+        v1::Ledger::WithCallbackMethod_ApprovePayment<v1::Ledger::WithCallbackMethod_RejectPayment<
+            v1::Ledger::WithCallbackMethod_Reverse<v1::Ledger::WithCallbackMethod_VoidReceipt<
+                v1::Ledger::WithCallbackMethod_RecordIndicator<
+                    v1::Ledger::WithCallbackMethod_RecordMatch<
+                        v1::Ledger::WithCallbackMethod_Clawback<
+                            v1::Ledger::WithCallbackMethod_Settle<
+                                v1::Ledger::WithCallbackMethod_OpenFund<
+                                    v1::Ledger::WithCallbackMethod_OpenCampaign<
+                                        v1::Ledger::WithCallbackMethod_SetProgrammeRules<
+                                            v1::Ledger::WithCallbackMethod_ReleaseFund<
+                                                v1::Ledger::Service>>>>>>>>>>>>>>;
+
+class LedgerService final : public LedgerServiceBase {
  public:
   // None owned; all must outlive the service.
   LedgerService(ledger::Ledger* ledger, const books::BooksHook* books, const books::Clerk* clerk,
                 books::PersonalStore* people, UserStore* users);
+  // Waits for the work handed to the blocking pool (see RunWrite).
+  ~LedgerService() override;
 
-  // Writes.
-  grpc::Status RecordGift(grpc::ServerContext* ctx, const v1::RecordGiftRequest* req,
-                          v1::Receipt* out) override;
+  // Writes (callback API; each answers once its entry is durable).
+  grpc::ServerUnaryReactor* RecordGift(grpc::CallbackServerContext* ctx,
+                                       const v1::RecordGiftRequest* req, v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* RequestPayment(grpc::CallbackServerContext* ctx,
+                                           const v1::RequestPaymentRequest* req,
+                                           v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* ApprovePayment(grpc::CallbackServerContext* ctx,
+                                           const v1::ApprovePaymentRequest* req,
+                                           v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* RejectPayment(grpc::CallbackServerContext* ctx,
+                                          const v1::RejectPaymentRequest* req,
+                                          v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* Reverse(grpc::CallbackServerContext* ctx, const v1::ReverseRequest* req,
+                                    v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* VoidReceipt(grpc::CallbackServerContext* ctx,
+                                        const v1::VoidReceiptRequest* req,
+                                        v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* RecordIndicator(grpc::CallbackServerContext* ctx,
+                                            const v1::RecordIndicatorRequest* req,
+                                            v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* RecordMatch(grpc::CallbackServerContext* ctx,
+                                        const v1::RecordMatchRequest* req,
+                                        v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* Clawback(grpc::CallbackServerContext* ctx,
+                                     const v1::ClawbackRequest* req, v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* Settle(grpc::CallbackServerContext* ctx, const v1::SettleRequest* req,
+                                   v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* OpenFund(grpc::CallbackServerContext* ctx,
+                                     const v1::OpenFundRequest* req, v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* OpenCampaign(grpc::CallbackServerContext* ctx,
+                                         const v1::OpenCampaignRequest* req,
+                                         v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* SetProgrammeRules(grpc::CallbackServerContext* ctx,
+                                              const v1::SetProgrammeRulesRequest* req,
+                                              v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* ReleaseFund(grpc::CallbackServerContext* ctx,
+                                        const v1::ReleaseFundRequest* req,
+                                        v1::Receipt* out) override;
+  // Synchronous writes.
   grpc::Status ImportGifts(grpc::ServerContext* ctx,
                            grpc::ServerReader<v1::RecordGiftRequest>* reader,
                            v1::ImportGiftsResponse* out) override;
   grpc::Status Import(grpc::ServerContext* ctx, grpc::ServerReader<v1::ImportItem>* reader,
                       v1::ImportGiftsResponse* out) override;
-  grpc::Status RequestPayment(grpc::ServerContext* ctx, const v1::RequestPaymentRequest* req,
-                              v1::Receipt* out) override;
-  grpc::Status ApprovePayment(grpc::ServerContext* ctx, const v1::ApprovePaymentRequest* req,
-                              v1::Receipt* out) override;
-  grpc::Status RejectPayment(grpc::ServerContext* ctx, const v1::RejectPaymentRequest* req,
-                             v1::Receipt* out) override;
-  grpc::Status Reverse(grpc::ServerContext* ctx, const v1::ReverseRequest* req,
-                       v1::Receipt* out) override;
-  grpc::Status VoidReceipt(grpc::ServerContext* ctx, const v1::VoidReceiptRequest* req,
-                           v1::Receipt* out) override;
-  grpc::Status RecordIndicator(grpc::ServerContext* ctx, const v1::RecordIndicatorRequest* req,
-                               v1::Receipt* out) override;
-  grpc::Status RecordMatch(grpc::ServerContext* ctx, const v1::RecordMatchRequest* req,
-                           v1::Receipt* out) override;
-  grpc::Status Clawback(grpc::ServerContext* ctx, const v1::ClawbackRequest* req,
-                        v1::Receipt* out) override;
-  grpc::Status Settle(grpc::ServerContext* ctx, const v1::SettleRequest* req,
-                      v1::Receipt* out) override;
   grpc::Status InitBooks(grpc::ServerContext* ctx, const v1::InitBooksRequest* req,
                          v1::InitBooksResponse* out) override;
-  grpc::Status OpenFund(grpc::ServerContext* ctx, const v1::OpenFundRequest* req,
-                        v1::Receipt* out) override;
-  grpc::Status OpenCampaign(grpc::ServerContext* ctx, const v1::OpenCampaignRequest* req,
-                            v1::Receipt* out) override;
-  grpc::Status SetProgrammeRules(grpc::ServerContext* ctx, const v1::SetProgrammeRulesRequest* req,
-                                 v1::Receipt* out) override;
-  grpc::Status ReleaseFund(grpc::ServerContext* ctx, const v1::ReleaseFundRequest* req,
-                           v1::Receipt* out) override;
   grpc::Status AddUser(grpc::ServerContext* ctx, const v1::AddUserRequest* req,
                        v1::AddUserResponse* out) override;
 
@@ -122,10 +155,20 @@ class LedgerService final : public boai::v1::Ledger::Service {
   // mapped to a user) and checks that their role allows `need`.
   absl::StatusOr<User> Authorize(const grpc::ServerContextBase* ctx, std::string_view rpc,
                                  Access need) const;
-  // Runs a write: authorize, `prepare` the entry (validation, personal data),
-  // one Clerk::Record, the receipt, the log line.
-  grpc::Status RunWrite(grpc::ServerContext* ctx, std::string_view rpc, Access need,
-                        std::string_view key,
+  // Runs a write on the callback API: authorize, `prepare` the entry (validation,
+  // personal data), draft it, hand it to Ledger::AppendAsync, and from its
+  // completion (the batch is synced) fill the receipt, log and Finish. With
+  // `may_block` (the request carries personal data, whose store syncs each
+  // Register), `prepare` runs on a small pool of threads instead of gRPC's.
+  // `prepare` is called at most once, before the call is finished; `key` is only
+  // for the log of a rejected authorization.
+  grpc::ServerUnaryReactor* RunWrite(grpc::CallbackServerContext* ctx, std::string_view rpc,
+                                     Access need, std::string_view key, bool may_block,
+                                     std::function<absl::StatusOr<Write>(const User&)> prepare,
+                                     v1::Receipt* out);
+  // The part of RunWrite after authorization.
+  void PrepareAndAppend(grpc::ServerUnaryReactor* reactor, std::string_view rpc,
+                        std::string_view key, const User& user,
                         const std::function<absl::StatusOr<Write>(const User&)>& prepare,
                         v1::Receipt* out);
   // Runs anything else: authorize, `body`, log a rejection.
@@ -143,7 +186,8 @@ class LedgerService final : public boai::v1::Ledger::Service {
   // The entries of a ListEntriesRequest: at most `limit`, from the index.
   absl::StatusOr<std::vector<uint64_t>> FindEntries(const v1::ListEntriesRequest& req, size_t limit,
                                                     uint64_t* scanned_to, uint64_t* end);
-  absl::Status FillReceipt(const ledger::AppendResult& r, const Write& w, v1::Receipt* out) const;
+  absl::Status FillReceipt(const ledger::AppendResult& r, std::string_view kind,
+                           std::string_view person_id, v1::Receipt* out) const;
   std::string Today() const;
 
   ledger::Ledger* ledger_;
@@ -152,6 +196,10 @@ class LedgerService final : public boai::v1::Ledger::Service {
   books::PersonalStore* people_;
   UserStore* users_;
   mutable EntryIndex index_;
+  class BlockingPool;
+  std::unique_ptr<BlockingPool> pool_;
+  class ProofNodes;
+  std::unique_ptr<ProofNodes> proof_nodes_;
 };
 
 }  // namespace boai::service

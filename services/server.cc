@@ -255,6 +255,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   });
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, creds, &server->port_);
+  // gRPC sets SO_REUSEPORT by default: a second boaid on the same port would then
+  // start "successfully" and take half of the connections to another ledger.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);

@@ -9,6 +9,7 @@
 #include "tools/bench_grpc.h"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -38,6 +40,14 @@ double Percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
+// CPU seconds this process has used (all threads, user + system).
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
 std::string Today() {
   uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
@@ -49,6 +59,7 @@ struct Bench {
   const GrpcBenchArgs& args;
   std::string token, run, date;
   std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::string bearer;  // "Bearer " + token
 
   v1::RecordGiftRequest Gift(const std::string& key, int64_t fen) const {
     v1::RecordGiftRequest g;
@@ -61,7 +72,7 @@ struct Bench {
     return g;
   }
   void Auth(grpc::ClientContext* ctx) const {
-    ctx->AddMetadata("authorization", "Bearer " + token);
+    ctx->AddMetadata("authorization", bearer);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
   }
 };
@@ -77,9 +88,10 @@ struct UnaryCaller {
   uint64_t failures = 0;
   std::string first_error;
   uint64_t n = 0;
-  // Per call.
-  std::unique_ptr<grpc::ClientContext> ctx;
+  // Per call. The request is built once; each call changes only its key.
+  std::optional<grpc::ClientContext> ctx;
   v1::RecordGiftRequest req;
+  std::string key_prefix;
   v1::Receipt resp;
   Clock::time_point started;
   std::function<void()> on_done;  // called once when the caller stops
@@ -89,12 +101,19 @@ struct UnaryCaller {
       on_done();
       return;
     }
-    ctx = std::make_unique<grpc::ClientContext>();
-    bench->Auth(ctx.get());
-    req = bench->Gift(StrCat("bench/", bench->run, "/u/", id, "/", n++), 100);
+    if (key_prefix.empty()) {
+      key_prefix = StrCat("bench/", bench->run, "/u/", id, "/");
+      req = bench->Gift(key_prefix, 100);
+    }
+    ctx.reset();
+    ctx.emplace();
+    bench->Auth(&*ctx);
+    std::string* key = req.mutable_idempotency_key();
+    key->resize(key_prefix.size());
+    StrAppend(key, n++);
     resp.Clear();
     started = Clock::now();
-    stub->async()->RecordGift(ctx.get(), &req, &resp, [this](grpc::Status s) {
+    stub->async()->RecordGift(&*ctx, &req, &resp, [this](grpc::Status s) {
       double us = std::chrono::duration<double, std::micro>(Clock::now() - started).count();
       if (s.ok()) {
         latencies_us.push_back(us);
@@ -114,6 +133,7 @@ int Unary(Bench& b) {
   std::mutex mu;
   std::condition_variable cv;
   int running = clients;
+  const double cpu0 = CpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline =
       start + std::chrono::microseconds(static_cast<int64_t>(b.args.seconds * 1e6));
@@ -135,6 +155,7 @@ int Unary(Bench& b) {
     cv.wait(lock, [&] { return running == 0; });
   }
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = CpuSeconds() - cpu0;
   std::vector<double> all;
   uint64_t failures = 0;
   std::string first_error;
@@ -149,6 +170,8 @@ int Unary(Bench& b) {
               clients, secs, all.size(), rate);
   std::printf("  latency p50 %.2f ms, p99 %.2f ms; %llu failed%s%s\n", p50 / 1000, p99 / 1000,
               static_cast<unsigned long long>(failures), failures ? ": " : "", first_error.c_str());
+  std::printf("  this client's CPU: %.2f s, %.1f us per gift\n", cpu,
+              all.empty() ? 0.0 : cpu * 1e6 / static_cast<double>(all.size()));
   return failures == 0 ? 0 : 1;
 }
 
@@ -158,6 +181,7 @@ int Streaming(Bench& b) {
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::string first_error;
+  const double cpu0 = CpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline =
       start + std::chrono::microseconds(static_cast<int64_t>(b.args.seconds * 1e6));
@@ -165,14 +189,19 @@ int Streaming(Bench& b) {
   for (int t = 0; t < n; ++t) {
     threads.emplace_back([&, t] {
       auto stub = v1::Ledger::NewStub(b.channels[static_cast<size_t>(t) % b.channels.size()]);
+      v1::RecordGiftRequest gift = b.Gift("", 100);
       for (uint64_t stream = 0; Clock::now() < deadline; ++stream) {
         grpc::ClientContext ctx;
         b.Auth(&ctx);
         v1::ImportGiftsResponse resp;
         const Clock::time_point s0 = Clock::now();
         auto w = stub->ImportGifts(&ctx, &resp);
+        const std::string prefix = StrCat("bench/", b.run, "/s/", t, "/", stream, "/");
         for (int i = 0; i < b.args.batch; ++i) {
-          if (!w->Write(b.Gift(StrCat("bench/", b.run, "/s/", t, "/", stream, "/", i), 100))) break;
+          std::string* key = gift.mutable_idempotency_key();
+          key->assign(prefix);
+          StrAppend(key, i);
+          if (!w->Write(gift)) break;
         }
         w->WritesDone();
         grpc::Status s = w->Finish();
@@ -198,6 +227,7 @@ int Streaming(Bench& b) {
   }
   for (std::thread& th : threads) th.join();
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = CpuSeconds() - cpu0;
   const double rate = static_cast<double>(gifts.load()) / secs;
   std::printf(
       "streaming ImportGifts: %d clients, %d gifts per stream, %.1f s: %llu gifts, %.0f gifts/s "
@@ -207,6 +237,8 @@ int Streaming(Bench& b) {
               Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size(),
               static_cast<unsigned long long>(failures.load()), failures ? ": " : "",
               first_error.c_str());
+  std::printf("  this client's CPU: %.2f s, %.1f us per gift\n", cpu,
+              gifts.load() == 0 ? 0.0 : cpu * 1e6 / static_cast<double>(gifts.load()));
   return failures == 0 ? 0 : 1;
 }
 
@@ -225,19 +257,26 @@ CLI::App* AddGrpcVerb(CLI::App* app, GrpcBenchArgs* a) {
   g->add_option("--batch", a->batch, "gifts per ImportGifts stream")
       ->capture_default_str()
       ->check(CLI::Range(1, 40000));
+  g->add_option("--channels", a->channels, "connections the callers share")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   g->add_option("--stream-clients", a->stream_clients, "concurrent streams")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   g->add_option("--fund", a->fund, "fund the gifts go to")->capture_default_str();
+  g->add_option("--phases", a->phases, "which phases to run")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"unary", "stream", "both"}));
   return g;
 }
 
 int RunGrpcBench(const GrpcBenchArgs& args) {
-  Bench b{args, "", "", Today(), {}};
+  Bench b{args, "", "", Today(), {}, ""};
   std::ifstream in(args.token_file);
   std::stringstream ss;
   ss << in.rdbuf();
   b.token = std::string(StripWhitespace(ss.str()));
+  b.bearer = StrCat("Bearer ", b.token);
   if (!in || b.token.empty()) {
     std::fprintf(stderr, "boai-bench: cannot read a token from %s\n", args.token_file.c_str());
     return 2;
@@ -245,11 +284,14 @@ int RunGrpcBench(const GrpcBenchArgs& args) {
   std::random_device rd;
   b.run = StrCat(rd(), "-", rd());
   // A few connections, as separate client machines would open.
-  const int n = std::min(args.clients, 4);
+  const int n = std::min(args.clients, args.channels);
   for (int i = 0; i < n; ++i) {
     grpc::ChannelArguments ca;
     ca.SetInt("boai.bench.channel", i);  // distinct arguments: a connection each
     ca.SetMaxReceiveMessageSize(64 << 20);
+    // No transparent retries: every call is issued once (and the retry filter,
+    // which buffers each call's messages, is left out of the client's cost).
+    ca.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
     b.channels.push_back(
         grpc::CreateCustomChannel(args.target, grpc::InsecureChannelCredentials(), ca));
   }
@@ -270,8 +312,9 @@ int RunGrpcBench(const GrpcBenchArgs& args) {
       return 1;
     }
   }
-  int rc = Unary(b);
-  rc |= Streaming(b);
+  int rc = 0;
+  if (args.phases != "stream") rc |= Unary(b);
+  if (args.phases != "unary") rc |= Streaming(b);
   return rc;
 }
 

@@ -16,6 +16,9 @@ struct GrpcBenchArgs {
   double seconds = 5;
   int batch = 10000;  // gifts per ImportGifts stream
   int stream_clients = 2;
+  int channels = 4;  // connections (at most one per client)
+  // Which phases to run: "unary", "stream" or "both".
+  std::string phases = "both";
 };
 
 // Adds the `grpc` verb to `app`, filling `args`.
@@ -23,7 +26,8 @@ CLI::App* AddGrpcVerb(CLI::App* app, GrpcBenchArgs* args);
 
 // Runs it: unary RecordGift from `clients` concurrent callers for `seconds`,
 // then ImportGifts streams of `batch` gifts from `stream_clients` callers for
-// `seconds`; prints throughput and latency percentiles of each. Exit status.
+// `seconds`; prints throughput, latency percentiles and this client's own CPU
+// time per gift of each. Exit status.
 int RunGrpcBench(const GrpcBenchArgs& args);
 
 }  // namespace boai::bench

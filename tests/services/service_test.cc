@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "service_test_support.h"
+#include "services/ledger_service.h"
 
 namespace boai::service::testing {
 namespace {
@@ -497,6 +500,110 @@ TEST_F(ServiceTest, ConcurrentClientsGetDistinctIndexes) {
   v1::GetBalancesResponse bal;
   ASSERT_TRUE(stub_->GetBalances(Ctx(auditor_).get(), br, &bal).ok());
   EXPECT_EQ(bal.funds(0).net(), kThreads * (kEach * 100 + kEach * (kEach - 1) / 2));
+}
+
+// Unary writes are answered from the ledger's completion (callback API), those
+// with personal data after a detour through the blocking pool. A graceful
+// shutdown with many of them in flight answers every call, and every receipt it
+// sent is durable: after a restart each retry finds the same entry.
+TEST_F(ServiceTest, ShutdownAnswersWritesInFlightAndEveryReceiptIsDurable) {
+  constexpr int kCalls = 120;
+  struct Call {
+    grpc::ClientContext ctx;
+    v1::RecordGiftRequest req;
+    v1::Receipt resp;
+    grpc::Status status;
+  };
+  // Shared with the callbacks, so a failed assertion cannot leave them dangling.
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    int done = 0, ok = 0;
+    std::vector<std::unique_ptr<Call>> calls;
+  };
+  auto st = std::make_shared<State>();
+  auto stub = v1::Ledger::NewStub(
+      grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < kCalls; ++i) {
+    auto c = std::make_unique<Call>();
+    c->ctx.AddMetadata("authorization", "Bearer " + clerk_);
+    c->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    c->req = CashGift(StrCat("inflight-", i), 100 + i);
+    if (i % 4 == 0) {
+      c->req.mutable_donor()->set_name("赵敏");
+      c->req.mutable_donor()->set_phone(StrCat("1390000", 1000 + i));
+    }
+    st->calls.push_back(std::move(c));
+  }
+  for (const std::unique_ptr<Call>& c : st->calls) {
+    Call* raw = c.get();
+    stub->async()->RecordGift(&raw->ctx, &raw->req, &raw->resp, [st, raw](grpc::Status s) {
+      std::lock_guard lock(st->mu);
+      raw->status = std::move(s);
+      ++st->done;
+      if (raw->status.ok()) ++st->ok;
+      st->cv.notify_all();
+    });
+  }
+  {
+    // Shut down as soon as the first receipt is out, with the rest in flight.
+    std::unique_lock lock(st->mu);
+    ASSERT_TRUE(st->cv.wait_for(lock, std::chrono::seconds(60),
+                                [&] { return st->ok > 0 || st->done == kCalls; }));
+  }
+  server_->Shutdown(30);
+  {
+    std::unique_lock lock(st->mu);
+    ASSERT_TRUE(st->cv.wait_for(lock, std::chrono::seconds(60), [&] { return st->done == kCalls; }))
+        << st->done << " of " << kCalls << " calls answered";
+  }
+  EXPECT_GT(st->ok, 0);
+  for (const std::unique_ptr<Call>& c : st->calls) {
+    const grpc::StatusCode code = c->status.error_code();
+    EXPECT_TRUE(code == grpc::StatusCode::OK || code == grpc::StatusCode::UNAVAILABLE ||
+                code == grpc::StatusCode::CANCELLED)
+        << c->req.idempotency_key() << ": " << code << " " << c->status.error_message();
+  }
+  stub.reset();
+  StopServer();
+  StartServer();
+  for (const std::unique_ptr<Call>& c : st->calls) {
+    if (!c->status.ok()) continue;
+    ExpectReceiptVerifies(c->resp, server_->ledger()->verifier());
+    v1::Receipt again;
+    grpc::Status s = Gift(clerk_, c->req, &again);
+    ASSERT_TRUE(s.ok()) << c->req.idempotency_key() << ": " << s.error_message();
+    EXPECT_TRUE(again.duplicate()) << c->req.idempotency_key();
+    EXPECT_EQ(again.index(), c->resp.index());
+    EXPECT_EQ(again.leaf_hash(), c->resp.leaf_hash());
+  }
+}
+
+// A second server cannot take a port in use (gRPC would allow it through
+// SO_REUSEPORT, and the two ledgers would each get part of the connections).
+TEST_F(ServiceTest, SecondServerOnTheSamePortFails) {
+  std::string other = MakeTempDir();
+  ServerOptions o;
+  o.data_dir = other;
+  o.listen = server_->target();
+  o.sync = false;
+  absl::StatusOr<std::unique_ptr<Server>> second = Server::Start(o);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+  EXPECT_NE(ToStd(second.status().message()).find("cannot listen on " + server_->target()),
+            std::string::npos)
+      << second.status();
+  second = absl::UnknownError("released");
+  std::filesystem::remove_all(other);
+}
+
+// Log values are JSON strings: plain ASCII quoted as is, anything else escaped.
+TEST(LogQuoteTest, QuotesAndEscapes) {
+  EXPECT_EQ(Q("bench/1-2/u/3/4"), "\"bench/1-2/u/3/4\"");
+  EXPECT_EQ(Q(""), "\"\"");
+  EXPECT_EQ(Q("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Q("line\nbreak\t"), "\"line\\nbreak\\t\"");
+  EXPECT_EQ(Q("张伟"), "\"张伟\"");
+  EXPECT_EQ(Q("bad\xff"), "\"bad\xef\xbf\xbd\"");  // invalid UTF-8 becomes U+FFFD
 }
 
 TEST_F(ServiceTest, RestartKeepsEntriesAndUsers) {
