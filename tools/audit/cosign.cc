@@ -11,10 +11,6 @@
 namespace boai::audit {
 namespace {
 
-std::string HexId(const ledger::KeyId& id) {
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(id.data()), id.size()));
-}
-
 absl::StatusOr<ledger::NoteSigner> ReadAuditorKey(const std::string& key_file) {
   absl::StatusOr<std::string> text = ReadFile(key_file);
   if (!text.ok()) return text.status();
@@ -58,64 +54,10 @@ absl::StatusOr<std::vector<CosignatureCheck>> CheckCosignatures(
     const std::vector<ledger::CosignerVerifier>& keys) {
   absl::StatusOr<std::vector<ledger::StoredCosignature>> stored = ledger::ListCosignatures(storage);
   if (!stored.ok()) return stored.status();
-  std::vector<CosignatureCheck> out;
-  for (const ledger::StoredCosignature& s : *stored) {
-    CosignatureCheck c;
-    c.tree_size = s.tree_size;
-    c.name = s.name;
-    auto fail = [&c](std::string detail) {
-      c.state = CosignatureCheck::State::kFailed;
-      c.detail = std::move(detail);
-    };
-    absl::StatusOr<ledger::Cosignature> parsed = ledger::ParseCosignatureLine(s.line);
-    if (!parsed.ok()) {
-      fail(std::string(ToStd(parsed.status().message())));
-      out.push_back(std::move(c));
-      continue;
-    }
-    c.key_id = HexId(parsed->key_id);
-    c.timestamp = parsed->timestamp;
-    absl::StatusOr<std::string> cp = s.tree_size == 0 || s.tree_size > report.entries
-                                         ? absl::NotFoundError("")
-                                         : StoredCheckpoint(storage, s.tree_size);
-    if (parsed->name != s.name) {
-      fail(StrCat("it is stored under the name ", s.name, " but the line is signed by ",
-                  parsed->name));
-    } else if (!cp.ok()) {
-      fail(StrCat("the log holds ", report.entries,
-                  " entries and signed no checkpoint at tree "
-                  "size ",
-                  s.tree_size,
-                  ": this cosignature is for a checkpoint that is not "
-                  "this log's"));
-    } else {
-      bool named = false;
-      const ledger::CosignerVerifier* key = nullptr;
-      for (const ledger::CosignerVerifier& k : keys) {
-        if (k.name() != s.name) continue;
-        named = true;
-        if (k.key_id() == parsed->key_id) key = &k;
-      }
-      if (!named) {
-        c.detail = StrCat("no --cosigner-key named ", s.name, " was given");
-      } else if (key == nullptr) {
-        fail(StrCat("it is signed with key id ", c.key_id,
-                    ", not with the key given for that cosigner: it claims to be ", s.name));
-      } else {
-        // The stored checkpoint was verified (signature, origin, root) by VerifyLedger.
-        absl::StatusOr<ledger::Note> note = ledger::ParseNote(*cp);
-        absl::Status ok =
-            note.ok() ? ledger::VerifyCosignature(note->text, s.line, *key) : note.status();
-        if (ok.ok()) {
-          c.state = CosignatureCheck::State::kVerified;
-        } else {
-          fail(std::string(ToStd(ok.message())));
-        }
-      }
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
+  // The stored checkpoints were verified (signature, origin, root) by VerifyLedger.
+  return CheckCosignatureLines(
+      *stored, report.entries,
+      [&storage](uint64_t size) { return StoredCheckpoint(storage, size); }, keys);
 }
 
 int Keygen(const std::string& name, const std::string& out) {

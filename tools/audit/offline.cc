@@ -97,14 +97,8 @@ Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
     } else {
       o.cosignatures_checked = true;
       o.cosignatures = *std::move(cos);
-      for (const CosignatureCheck& c : o.cosignatures) {
-        if (c.state == CosignatureCheck::State::kFailed) {
-          o.report.finding = ledger::Finding{
-              std::nullopt, "cosignature",
-              StrCat("the cosignature by ", c.name, " of the checkpoint at tree size ", c.tree_size,
-                     ": ", c.detail)};
-          break;
-        }
+      if (std::optional<ledger::Finding> f = CosignatureFinding(o.cosignatures)) {
+        o.report.finding = *f;
       }
     }
   }
