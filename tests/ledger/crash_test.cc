@@ -50,6 +50,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 extern char** environ;
 
@@ -57,6 +58,7 @@ namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
+using ::boai::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kChildDirEnv[] = "BOAI_CRASH_CHILD_DIR";
@@ -123,24 +125,6 @@ TEST(CrashChild, AppendUntilKilled) {
 
 // ---------------------------------------------------------------------------------
 // The parent.
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("boai-crash-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(Clock::now().time_since_epoch().count()));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string dir() const { return (path_ / "data").string(); }
-
- private:
-  fs::path path_;
-};
 
 struct Child {
   pid_t pid = -1;
@@ -224,12 +208,12 @@ TEST(Crash, KilledWriterLosesNothingAcknowledged) {
 
   const uint64_t seed = std::random_device{}();
   std::mt19937_64 rng(seed);
-  SCOPED_TRACE(testing::Message() << "random seed " << seed);
+  SCOPED_TRACE(::testing::Message() << "random seed " << seed);
 
   std::map<uint64_t, Hash> acked;  // every acknowledgement so far, all rounds
   uint64_t size_before = 1;
   for (int round = 0; round < kRounds; ++round) {
-    SCOPED_TRACE(testing::Message() << "round " << round);
+    SCOPED_TRACE(::testing::Message() << "round " << round);
     const size_t target = kMinAcksPerRound + rng() % 200;
     const int extra_delay_ms = static_cast<int>(rng() % 30);
 

@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -27,37 +26,14 @@
 #include "ledger/note.h"
 #include "ledger/storage.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
+using ::boai::testing::TempDir;
 using ::testing::HasSubstr;
-
-// A fresh directory under the system temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "boai-ledger-test-";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "." + info->name() + "-";
-    name += std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    path_ = fs::temp_directory_path() / name;
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  // The ledger's data directory (not created: Open creates it).
-  std::string dir() const { return (path_ / "data").string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string Body(const nlohmann::json& j) {
   absl::StatusOr<std::string> s = EncodeCanonicalJson(j);
@@ -137,7 +113,7 @@ std::vector<Hash> AllLeafHashes(const Ledger& l) {
 
 // Checks everything a writer is promised about one successful result.
 void ExpectGoodResult(const Ledger& l, const AppendResult& r) {
-  SCOPED_TRACE(testing::Message() << "index " << r.index);
+  SCOPED_TRACE(::testing::Message() << "index " << r.index);
   absl::StatusOr<Checkpoint> cp = OpenCheckpoint(l, r.checkpoint);
   ASSERT_TRUE(cp.ok()) << cp.status();
   EXPECT_EQ(cp->size, r.tree_size);
@@ -960,7 +936,7 @@ TEST(Ledger, CheckpointsAndProofsAtEveryStoredSize) {
 
   std::map<uint64_t, Hash> roots;
   for (uint64_t size : sizes) {
-    SCOPED_TRACE(testing::Message() << "size " << size);
+    SCOPED_TRACE(::testing::Message() << "size " << size);
     absl::StatusOr<std::string> note = l->CheckpointAt(size);
     ASSERT_TRUE(note.ok()) << note.status();
     absl::StatusOr<Checkpoint> cp = OpenCheckpoint(*l, *note);

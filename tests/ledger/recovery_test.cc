@@ -3,9 +3,7 @@
 // report the first bad entry and the check that caught it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,34 +18,14 @@
 #include "ledger/note.h"
 #include "ledger/storage.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
+using ::boai::testing::TempDir;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "boai-recovery-test-";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "." + info->name() + "-";
-    name += std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    path_ = fs::temp_directory_path() / name;
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string dir() const { return (path_ / "data").string(); }
-
- private:
-  fs::path path_;
-};
 
 struct Built {
   uint64_t size = 0;

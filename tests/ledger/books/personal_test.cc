@@ -5,9 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -21,36 +19,16 @@
 #include "ledger/hash.h"
 #include "ledger/storage.h"
 #include "ledger/strings.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::books {
 namespace {
 
 namespace fs = std::filesystem;
 using ::boai::ledger::Cf;
+using ::boai::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "boai-personal-test-";
-    if (info != nullptr) name += std::string(info->test_suite_name()) + "." + info->name() + "-";
-    name += std::to_string(::getpid()) + "-" + std::to_string(counter++);
-    path_ = fs::temp_directory_path() / name;
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string dir() const { return (path_ / "data").string(); }
-
- private:
-  fs::path path_;
-};
 
 PersonalData Zhang() {
   return PersonalData{.name = "张三",
