@@ -4,6 +4,11 @@
 // absl::Status to a gRPC status with ToGrpcStatus. Every write and every
 // rejection is logged (spdlog) without personal data: user, RPC, idempotency
 // key, index or status code and message.
+//
+// The definitions: ledger_service.cc (construction, auth, the shared write path
+// RunWrite/PrepareAndAppend/FillReceipt, shared helpers), write_service.cc (the
+// write RPCs, InitBooks, AddUser), import_service.cc (ImportGifts, Import) and
+// read_service.cc (reads and verification).
 #ifndef BOAI_SERVICES_LEDGER_SERVICE_H_
 #define BOAI_SERVICES_LEDGER_SERVICE_H_
 
