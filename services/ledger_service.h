@@ -27,9 +27,6 @@
 
 namespace boai::service {
 
-// The display text for a donor's masked name: the first character, then "*".
-// REQUIRES: name is non-empty valid UTF-8.
-std::string MaskedName(std::string_view name);
 inline constexpr char kAnonymousDisplay[] = "爱心人士";
 
 // Writes the opened chart accounts that are missing, as user `by`. Returns how

@@ -198,7 +198,7 @@ grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerCont
         absl::StatusOr<ledger::EntryDraft> check =
             clerk_->Draft("payment.request", u.name, p, req->idempotency_key());
         if (!check.ok()) return check.status();
-        Write w{"payment.request", {}, req->idempotency_key(), ""};
+        Write w{"payment.request", {}, req->idempotency_key(), "", std::nullopt};
         if (req->has_payee()) {
           absl::StatusOr<books::Person> person = people_->Register(FromProto(req->payee()));
           if (!person.ok()) {
@@ -225,7 +225,7 @@ grpc::ServerUnaryReactor* LedgerService::ApprovePayment(grpc::CallbackServerCont
         books::PaymentDecision d;
         d.date = req->date().empty() ? Today() : req->date();
         d.request = req->request();
-        return Write{"payment.approve", d, req->idempotency_key(), ""};
+        return Write{"payment.approve", d, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -242,7 +242,7 @@ grpc::ServerUnaryReactor* LedgerService::RejectPayment(grpc::CallbackServerConte
         d.date = req->date().empty() ? Today() : req->date();
         d.request = req->request();
         d.reason = req->reason();
-        return Write{"payment.reject", d, req->idempotency_key(), ""};
+        return Write{"payment.reject", d, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -258,7 +258,7 @@ grpc::ServerUnaryReactor* LedgerService::Reverse(grpc::CallbackServerContext* ct
         v.date = req->date().empty() ? Today() : req->date();
         v.reverses = req->reverses();
         v.reason = req->reason();
-        return Write{"reversal", v, req->idempotency_key(), ""};
+        return Write{"reversal", v, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -276,7 +276,7 @@ grpc::ServerUnaryReactor* LedgerService::RecordIndicator(grpc::CallbackServerCon
         v.name = req->name();
         v.unit = req->unit();
         v.value = req->value();
-        return Write{"indicator", v, req->idempotency_key(), ""};
+        return Write{"indicator", v, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -294,7 +294,7 @@ grpc::ServerUnaryReactor* LedgerService::VoidReceipt(grpc::CallbackServerContext
         v.book = req->book();
         v.number = req->number();
         v.reason = req->reason();
-        return Write{"receipt.void", v, req->idempotency_key(), ""};
+        return Write{"receipt.void", v, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -330,7 +330,7 @@ grpc::ServerUnaryReactor* LedgerService::Clawback(grpc::CallbackServerContext* c
         c.campaign = req->campaign();
         c.amount = req->amount();
         c.reason = req->reason();
-        return Write{"match.clawback", c, req->idempotency_key(), ""};
+        return Write{"match.clawback", c, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -347,7 +347,7 @@ grpc::ServerUnaryReactor* LedgerService::Settle(grpc::CallbackServerContext* ctx
         s.gifts = req->gifts();
         s.matching = req->matching();
         s.file_sha256 = req->file_sha256();
-        return Write{"settlement", s, req->idempotency_key(), ""};
+        return Write{"settlement", s, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }
@@ -376,7 +376,7 @@ grpc::ServerUnaryReactor* LedgerService::OpenFund(grpc::CallbackServerContext* c
         if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
         return Write{"fund.open",
                      books::FundOpen{req->id(), req->name(), req->purpose(), req->restricted()},
-                     key, ""};
+                     key, "", std::nullopt};
       },
       out);
 }
@@ -394,7 +394,7 @@ grpc::ServerUnaryReactor* LedgerService::OpenCampaign(grpc::CallbackServerContex
         return Write{"campaign.open",
                      books::CampaignOpen{req->id(), req->name(), req->fund(), req->platform(),
                                          req->start(), req->end(), req->target()},
-                     key, ""};
+                     key, "", std::nullopt};
       },
       out);
 }
@@ -422,7 +422,7 @@ grpc::ServerUnaryReactor* LedgerService::SetProgrammeRules(grpc::CallbackServerC
           p.tiers.push_back(
               books::Tier{t.id(), t.amount(), t.requires_tier(), t.requires_transplant()});
         }
-        return Write{"programme.rules", p, key, ""};
+        return Write{"programme.rules", p, key, "", std::nullopt};
       },
       out);
 }
@@ -441,7 +441,7 @@ grpc::ServerUnaryReactor* LedgerService::ReleaseFund(grpc::CallbackServerContext
         r.to = req->to();
         r.amount = req->amount();
         r.reason = req->reason();
-        return Write{"fund.release", r, req->idempotency_key(), ""};
+        return Write{"fund.release", r, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }

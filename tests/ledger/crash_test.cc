@@ -58,7 +58,7 @@ namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
-using ::boai::testing::TempDir;
+using ::boai::test_support::TempDir;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kChildDirEnv[] = "BOAI_CRASH_CHILD_DIR";

@@ -22,7 +22,7 @@ namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
-using ::boai::testing::TempDir;
+using ::boai::test_support::TempDir;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Ledger> OpenLedger(const std::string& dir) {

@@ -32,7 +32,7 @@ namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
-using ::boai::testing::TempDir;
+using ::boai::test_support::TempDir;
 using ::testing::HasSubstr;
 
 std::string Body(const nlohmann::json& j) {

@@ -24,7 +24,7 @@ namespace boai::ledger {
 namespace {
 
 namespace fs = std::filesystem;
-using ::boai::testing::TempDir;
+using ::boai::test_support::TempDir;
 using ::testing::HasSubstr;
 
 struct Built {

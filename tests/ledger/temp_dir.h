@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-namespace boai::testing {
+namespace boai::test_support {
 
 class TempDir {
  public:
@@ -38,6 +38,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace boai::testing
+}  // namespace boai::test_support
 
 #endif  // BOAI_TESTS_LEDGER_TEMP_DIR_H_

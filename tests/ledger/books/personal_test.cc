@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::boai::ledger::Cf;
-using ::boai::testing::TempDir;
+using ::boai::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
