@@ -24,12 +24,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Hash HashOf(std::string_view hex) {
-  absl::StatusOr<Hash> h = HashFromHex(hex);
-  EXPECT_TRUE(h.ok()) << hex;
-  return h.ok() ? *h : Hash{};
-}
-
 Hash Counting() {  // 00 01 02 ... 1f
   Hash h{};
   for (size_t i = 0; i < h.size(); ++i) h[i] = static_cast<uint8_t>(i);
