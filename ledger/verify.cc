@@ -1,11 +1,8 @@
 #include "ledger/verify.h"
 
-#include <condition_variable>
 #include <deque>
-#include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,6 +13,7 @@
 #include "ledger/note.h"
 #include "ledger/storage.h"
 #include "ledger/strings.h"
+#include "ledger/thread_pool.h"
 #include "nlohmann/json.hpp"
 
 namespace boai::ledger {
@@ -183,54 +181,6 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
   }
   if (n > 0) c.end_edge = local.hashes();
 }
-
-// A fixed pool of worker threads running chunk checks in submission order. Fixed,
-// so each thread keeps its decoder and its malloc arena from chunk to chunk.
-class ChunkPool {
- public:
-  explicit ChunkPool(int threads) {
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
-        while (true) {
-          std::packaged_task<void()> task;
-          {
-            std::unique_lock<std::mutex> lock(mu_);
-            cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
-            if (tasks_.empty()) return;
-            task = std::move(tasks_.front());
-            tasks_.pop_front();
-          }
-          task();
-        }
-      });
-    }
-  }
-  ~ChunkPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-  std::future<void> Submit(std::function<void()> f) {
-    std::packaged_task<void()> task(std::move(f));
-    std::future<void> done = task.get_future();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-    return done;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::packaged_task<void()>> tasks_;
-  bool stop_ = false;
-  std::vector<std::thread> threads_;
-};
 
 class Verifier {
  public:
@@ -405,7 +355,7 @@ bool Verifier::CheckChunkInOrder(Chunk& c) {
     if (!CheckLeaf(i, c.leaf(j), c.hashes[j], c.decoded[j])) return false;
     if (c.tree_problem.has_value() && c.tree_problem->index == i) return Fail(*c.tree_problem);
     if (options_.checker != nullptr) {
-      absl::StatusOr<std::any> p = std::move(c.prepared[j]);
+      absl::StatusOr<std::any>& p = c.prepared[j];
       absl::Status s =
           p.ok() ? options_.checker->Apply(*c.decoded[j], c.leaf(j), std::move(*p)) : p.status();
       if (!s.ok()) return Fail(i, "rules", std::string(ToStd(s.message())));
@@ -516,7 +466,8 @@ bool Verifier::Run() {
   }
 
   // The main thread mostly waits and runs the in-order checks: one worker per core.
-  ChunkPool pool(std::max(2u, std::thread::hardware_concurrency()));
+  ThreadPool pool(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())),
+                  "boai-verify");
   std::deque<std::pair<std::unique_ptr<Chunk>, std::future<void>>> in_flight;
   uint64_t next_first = 0;
   bool reached_end = false;

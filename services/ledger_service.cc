@@ -10,10 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "ledger/books/chart.h"
@@ -88,54 +85,6 @@ absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::
   return opened;
 }
 
-// A few threads for the parts of callback writes that may block (registering
-// personal data syncs the personal store), so gRPC's callback threads never wait
-// for a disk. Tasks run in submission order per thread; the destructor runs every
-// queued task, then joins.
-class LedgerService::BlockingPool {
- public:
-  explicit BlockingPool(int threads) {
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
-        pthread_setname_np(pthread_self(), "boai-blocking");
-        while (true) {
-          std::function<void()> task;
-          {
-            std::unique_lock lock(mu_);
-            cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-            if (tasks_.empty()) return;
-            task = std::move(tasks_.front());
-            tasks_.pop_front();
-          }
-          task();
-        }
-      });
-    }
-  }
-  ~BlockingPool() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-  void Run(std::function<void()> task) {
-    {
-      std::lock_guard lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
 // Complete subtree hashes for receipts' inclusion proofs, read from storage once
 // and kept: a stored node never changes, and the receipts of a batch (and of the
 // batches after it) share most of their paths. Bounded; thread-safe.
@@ -170,7 +119,7 @@ LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* boo
       people_(people),
       users_(users),
       index_(ledger),
-      pool_(std::make_unique<BlockingPool>(4)),
+      pool_(std::make_unique<ledger::ThreadPool>(4, "boai-blocking")),
       proof_nodes_(std::make_unique<ProofNodes>(ledger->storage())) {}
 
 LedgerService::~LedgerService() = default;
@@ -288,8 +237,8 @@ grpc::ServerUnaryReactor* LedgerService::RunWrite(
     return reactor;
   }
   if (may_block) {
-    pool_->Run([this, reactor, rpc, key, user = std::move(*user), prepare = std::move(prepare),
-                out] { PrepareAndAppend(reactor, rpc, key, user, prepare, out); });
+    pool_->Submit([this, reactor, rpc, key, user = std::move(*user), prepare = std::move(prepare),
+                   out] { PrepareAndAppend(reactor, rpc, key, user, prepare, out); });
   } else {
     PrepareAndAppend(reactor, rpc, key, *user, prepare, out);
   }

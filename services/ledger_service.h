@@ -22,6 +22,7 @@
 #include "ledger/books/clerk.h"
 #include "ledger/books/personal.h"
 #include "ledger/ledger.h"
+#include "ledger/thread_pool.h"
 #include "services/auth.h"
 #include "services/entry_index.h"
 
@@ -198,8 +199,9 @@ class LedgerService final : public LedgerServiceBase {
   books::PersonalStore* people_;
   UserStore* users_;
   mutable EntryIndex index_;
-  class BlockingPool;
-  std::unique_ptr<BlockingPool> pool_;
+  // The parts of callback writes that may block (registering personal data syncs
+  // the personal store), so gRPC's callback threads never wait for a disk.
+  std::unique_ptr<ledger::ThreadPool> pool_;
   class ProofNodes;
   std::unique_ptr<ProofNodes> proof_nodes_;
 };
