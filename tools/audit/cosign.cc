@@ -1,4 +1,5 @@
-// keygen, cosign, vkey --key, and the check of stored cosignatures.
+// keygen, cosign, vkey --key, and the check of stored cosignatures (offline and
+// online verify both use CheckCosignatureLines and CosignatureFinding).
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -152,6 +153,78 @@ int Cosign(const std::string& dir, const std::string& key_file) {
   std::cout << *checkpoint;
   for (const std::string& l : *lines) std::cout << l;
   return kExitOk;
+}
+
+std::vector<CosignatureCheck> CheckCosignatureLines(
+    const std::vector<ledger::StoredCosignature>& stored, uint64_t entries,
+    const std::function<absl::StatusOr<std::string>(uint64_t size)>& checkpoint_at,
+    const std::vector<ledger::CosignerVerifier>& keys) {
+  std::vector<CosignatureCheck> out;
+  for (const ledger::StoredCosignature& s : stored) {
+    CosignatureCheck c;
+    c.tree_size = s.tree_size;
+    c.name = s.name;
+    auto fail = [&c](std::string detail) {
+      c.state = CosignatureCheck::State::kFailed;
+      c.detail = std::move(detail);
+    };
+    absl::StatusOr<ledger::Cosignature> parsed = ledger::ParseCosignatureLine(s.line);
+    if (!parsed.ok()) {
+      fail(std::string(ToStd(parsed.status().message())));
+      out.push_back(std::move(c));
+      continue;
+    }
+    c.key_id = HexEncode(std::string_view(reinterpret_cast<const char*>(parsed->key_id.data()),
+                                          parsed->key_id.size()));
+    c.timestamp = parsed->timestamp;
+    absl::StatusOr<std::string> cp = s.tree_size == 0 || s.tree_size > entries
+                                         ? absl::NotFoundError("")
+                                         : checkpoint_at(s.tree_size);
+    if (parsed->name != s.name) {
+      fail(StrCat("it is stored under the name ", s.name, " but the line is signed by ",
+                  parsed->name));
+    } else if (!cp.ok()) {
+      fail(StrCat("the log holds ", entries, " entries and signed no checkpoint at tree size ",
+                  s.tree_size, ": this cosignature is for a checkpoint that is not this log's"));
+    } else {
+      bool named = false;
+      const ledger::CosignerVerifier* key = nullptr;
+      for (const ledger::CosignerVerifier& k : keys) {
+        if (k.name() != s.name) continue;
+        named = true;
+        if (k.key_id() == parsed->key_id) key = &k;
+      }
+      if (!named) {
+        c.detail = StrCat("no --cosigner-key named ", s.name, " was given");
+      } else if (key == nullptr) {
+        fail(StrCat("it is signed with key id ", c.key_id,
+                    ", not with the key given for that cosigner: it claims to be ", s.name));
+      } else {
+        absl::StatusOr<ledger::Note> note = ledger::ParseNote(*cp);
+        absl::Status ok =
+            note.ok() ? ledger::VerifyCosignature(note->text, s.line, *key) : note.status();
+        if (ok.ok()) {
+          c.state = CosignatureCheck::State::kVerified;
+        } else {
+          fail(std::string(ToStd(ok.message())));
+        }
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::optional<ledger::Finding> CosignatureFinding(const std::vector<CosignatureCheck>& checks) {
+  for (const CosignatureCheck& c : checks) {
+    if (c.state == CosignatureCheck::State::kFailed) {
+      return ledger::Finding{
+          std::nullopt, "cosignature",
+          StrCat("the cosignature by ", c.name, " of the checkpoint at tree size ", c.tree_size,
+                 ": ", c.detail)};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace boai::audit
