@@ -2,7 +2,7 @@
 // and the proof-node cache the service owns, authentication and authorization
 // (Authorize, Reject, Run), the callback write path every unary write goes
 // through (RunWrite, PrepareAndAppend, FillReceipt), and the helpers other files
-// use (Q, FillCheckpoint, OpenMissingChart). The RPCs themselves live in
+// use (Q, FillCheckpoint). The RPCs themselves live in
 // write_service.cc (writes, InitBooks, AddUser), import_service.cc (streaming
 // imports) and read_service.cc (reads and verification).
 #include "services/ledger_service.h"
@@ -58,31 +58,6 @@ absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* 
   out->set_tree_size(cp->size);
   out->set_root_hash(std::string(ledger::HashBytes(cp->root)));
   return absl::OkStatus();
-}
-
-absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::string& by) {
-  std::vector<books::AccountOpen> missing;
-  clerk.books()->Read([&missing](const books::Books& b) {
-    for (books::AccountOpen& a : books::StandardChart()) {
-      if (!b.accounts().count(a.id)) missing.push_back(std::move(a));
-    }
-    return 0;
-  });
-  if (missing.empty()) return 0u;
-  std::vector<ledger::EntryDraft> drafts;
-  for (books::AccountOpen& a : missing) {
-    std::string key = StrCat("account/", a.id);
-    absl::StatusOr<ledger::EntryDraft> d =
-        clerk.Draft("account.open", by, std::move(a), std::move(key));
-    if (!d.ok()) return d.status();
-    drafts.push_back(std::move(*d));
-  }
-  uint32_t opened = 0;
-  for (auto& r : clerk.ledger()->AppendMany(std::move(drafts))) {
-    if (!r.ok()) return r.status();
-    if (!r->duplicate) ++opened;
-  }
-  return opened;
 }
 
 // Complete subtree hashes for receipts' inclusion proofs, read from storage once

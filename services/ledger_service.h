@@ -30,10 +30,6 @@ namespace boai::service {
 
 inline constexpr char kAnonymousDisplay[] = "爱心人士";
 
-// Writes the opened chart accounts that are missing, as user `by`. Returns how
-// many accounts it opened. Idempotent.
-absl::StatusOr<uint32_t> OpenMissingChart(const books::Clerk& clerk, const std::string& by);
-
 // A value as a JSON string, for log lines: quoted, escaped, never multi-line.
 std::string Q(std::string_view s);
 // Fills a SignedCheckpoint from a signed note's text.

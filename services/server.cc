@@ -240,7 +240,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
 
   // A fresh ledger gets the standard chart of accounts, opened by the bootstrap admin.
   if (server->hook_.Read([](const books::Books& b) { return b.accounts().empty(); })) {
-    absl::StatusOr<uint32_t> opened = OpenMissingChart(*server->clerk_, kBootstrapAdmin);
+    absl::StatusOr<uint32_t> opened = server->clerk_->OpenStandardChart(kBootstrapAdmin);
     if (!opened.ok()) return opened.status();
     spdlog::info("write rpc=startup user={} kind=account.open opened={}", kBootstrapAdmin, *opened);
   }

@@ -355,7 +355,7 @@ grpc::ServerUnaryReactor* LedgerService::Settle(grpc::CallbackServerContext* ctx
 grpc::Status LedgerService::InitBooks(grpc::ServerContext* ctx, const v1::InitBooksRequest*,
                                       v1::InitBooksResponse* out) {
   return Run(ctx, "InitBooks", Access::kAdmin, [&](const User& u) -> absl::Status {
-    absl::StatusOr<uint32_t> opened = OpenMissingChart(*clerk_, u.name);
+    absl::StatusOr<uint32_t> opened = clerk_->OpenStandardChart(u.name);
     if (!opened.ok()) return opened.status();
     out->set_opened(*opened);
     out->set_accounts(static_cast<uint32_t>(

@@ -70,18 +70,28 @@ absl::StatusOr<ledger::AppendResult> Clerk::Record(std::string kind, std::string
   return ledger_->Append(std::move(*draft));
 }
 
-absl::Status Clerk::OpenStandardChart(const std::string& by) const {
+absl::StatusOr<uint32_t> Clerk::OpenStandardChart(const std::string& by) const {
+  std::vector<AccountOpen> missing;
+  books_->Read([&missing](const Books& b) {
+    for (AccountOpen& a : StandardChart()) {
+      if (!b.accounts().count(a.id)) missing.push_back(std::move(a));
+    }
+    return 0;
+  });
+  if (missing.empty()) return 0u;
   std::vector<ledger::EntryDraft> drafts;
-  for (AccountOpen& a : StandardChart()) {
+  for (AccountOpen& a : missing) {
     std::string key = StrCat("account/", a.id);
     absl::StatusOr<ledger::EntryDraft> d = Draft("account.open", by, std::move(a), std::move(key));
     if (!d.ok()) return d.status();
     drafts.push_back(std::move(*d));
   }
+  uint32_t opened = 0;
   for (auto& r : ledger_->AppendMany(std::move(drafts))) {
     if (!r.ok()) return r.status();
+    if (!r->duplicate) ++opened;
   }
-  return absl::OkStatus();
+  return opened;
 }
 
 }  // namespace boai::books

@@ -29,8 +29,10 @@ class Clerk {
   absl::StatusOr<ledger::AppendResult> Record(std::string kind, std::string by, Body body,
                                               std::string key) const;
 
-  // Opens the standard chart of accounts (idempotent: keys "account/<id>").
-  absl::Status OpenStandardChart(const std::string& by) const;
+  // Opens the accounts of the standard chart that are not open yet (keys
+  // "account/<id>", so a retry after a crash adds nothing twice); returns how
+  // many it opened.
+  absl::StatusOr<uint32_t> OpenStandardChart(const std::string& by) const;
 
   ledger::Ledger* ledger() const { return ledger_; }
   const BooksHook* books() const { return books_; }

@@ -318,7 +318,7 @@ std::vector<std::string> DemoPersonalValues() {
 }
 
 absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& log) {
-  absl::Status chart = clerk.OpenStandardChart(kAdmin);
+  absl::Status chart = clerk.OpenStandardChart(kAdmin).status();
   if (!chart.ok()) return chart;
   std::vector<DemoOp> ops = DemoDataset();
   for (DemoOp& op : DemoIndicators()) ops.push_back(std::move(op));

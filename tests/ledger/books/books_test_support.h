@@ -169,7 +169,7 @@ class LedgerHarness {
 
   // Opens the standard chart and `funds` (id -> restricted).
   void OpenChartAndFunds(const std::vector<std::pair<std::string, bool>>& funds) {
-    absl::Status s = clerk_->OpenStandardChart("admin");
+    absl::Status s = clerk_->OpenStandardChart("admin").status();
     ASSERT_TRUE(s.ok()) << s;
     for (const auto& [id, restricted] : funds) {
       auto r =
