@@ -115,7 +115,9 @@ class Runner {
         if (account == kCash || account == kBank || account == kGoods) {
           EXPECT_GE(v, 0) << "account " << account << " of " << fund << " is negative";
         }
-        if (account == kPlatformReceivable) EXPECT_GE(v, 0) << fund;
+        if (account == kPlatformReceivable) {
+          EXPECT_GE(v, 0) << fund;
+        }
       }
       for (const auto& [index, p] : b.pending()) {
         reserved[p.request.fund] += p.request.amount;
@@ -153,7 +155,9 @@ class Runner {
           expected += t == "standard" ? Yuan(3000) : Yuan(2000);
         EXPECT_EQ(ben.total, expected) << key;
         EXPECT_LE(ben.total, Yuan(5000)) << key;
-        if (ben.tiers.count("transplant_top_up")) EXPECT_TRUE(ben.tiers.count("standard")) << key;
+        if (ben.tiers.count("transplant_top_up")) {
+          EXPECT_TRUE(ben.tiers.count("standard")) << key;
+        }
       }
       for (const auto& [target, reversal] : b.reversed()) EXPECT_LT(target, reversal);
       return 0;
@@ -277,7 +281,7 @@ class Runner {
       g.in_kind->method = "fair_value";
       g.in_kind->evidence_sha256 = Hex(StrCat("survey-", next_key_));
     }
-    Submit("gift", OneOf(kMakers), g);
+    (void)Submit("gift", OneOf(kMakers), g);
   }
 
   void RequestOp() {
@@ -314,7 +318,7 @@ class Runner {
       }
       if (!can.empty()) p.method = OneOf(can);
     }
-    Submit("payment.request", OneOf(kMakers), p);
+    (void)Submit("payment.request", OneOf(kMakers), p);
   }
 
   void DecisionOp(const std::string& kind) {
@@ -340,7 +344,7 @@ class Runner {
     std::string by = kind == "payment.approve" && Chance(90) ? kApprover : maker;
     PaymentDecision d =
         Decide(date, request, kind == "payment.reject" && Chance(90) ? "not eligible" : "");
-    Submit(kind, by, d);
+    (void)Submit(kind, by, d);
   }
 
   void ReversalOp() {
@@ -350,20 +354,21 @@ class Runner {
     } else {
       target = static_cast<uint64_t>(Uniform(0, static_cast<int>(h_.ledger()->Size()) + 2));
     }
-    Submit("reversal", OneOf(kMakers), Reverse(Day(Uniform(1, 32)), target, "correction"));
+    (void)Submit("reversal", OneOf(kMakers), Reverse(Day(Uniform(1, 32)), target, "correction"));
   }
 
   std::string SomeCampaign() { return Chance(50) ? "camp.a" : "camp.b"; }
 
   void MatchOp() {
-    Submit("match", OneOf(kMakers),
-           Match{Day(Uniform(1, 31)), SomeCampaign(), "ref", Amount(2000), {}});
+    (void)Submit("match", OneOf(kMakers),
+                 Match{Day(Uniform(1, 31)), SomeCampaign(), "ref", Amount(2000), {}});
   }
   void ClawbackOp() {
     const std::string c = SomeCampaign();
-    Submit("match.clawback", OneOf(kMakers),
-           Clawback{
-               Day(Uniform(1, 31)), c, "gaming", Around(CampaignNow(c).MatchingOutstanding()), {}});
+    (void)Submit(
+        "match.clawback", OneOf(kMakers),
+        Clawback{
+            Day(Uniform(1, 31)), c, "gaming", Around(CampaignNow(c).MatchingOutstanding()), {}});
   }
   void SettlementOp() {
     const std::string c = SomeCampaign();
@@ -371,7 +376,7 @@ class Runner {
     int64_t gifts = Chance(20) ? 0 : Around(s.online_unsettled);
     int64_t matching = Chance(30) ? 0 : Around(s.MatchingOutstanding());
     if (gifts + matching == 0) gifts = 1;
-    Submit(
+    (void)Submit(
         "settlement", OneOf(kMakers),
         Settlement{Day(Uniform(1, 31)), c, Hex(StrCat("file-", next_key_)), gifts, matching, {}});
   }
@@ -380,18 +385,18 @@ class Runner {
     if (Chance(10)) std::swap(from, to);
     const FundState f = FundNow(from);
     const int64_t bank = Balance(kBank, from);
-    Submit("fund.release", kAdmin,
-           Release{Day(Uniform(1, 31)),
-                   from,
-                   to,
-                   "restriction met",
-                   Around(std::min(f.Available(), bank)),
-                   {}});
+    (void)Submit("fund.release", kAdmin,
+                 Release{Day(Uniform(1, 31)),
+                         from,
+                         to,
+                         "restriction met",
+                         Around(std::min(f.Available(), bank)),
+                         {}});
   }
   void VoidOp() {
-    Submit("receipt.void", OneOf(kMakers),
-           ReceiptVoid{Day(Uniform(1, 31)), "HB2022", "spoiled",
-                       Uniform(1, static_cast<int>(receipt_) + 3)});
+    (void)Submit("receipt.void", OneOf(kMakers),
+                 ReceiptVoid{Day(Uniform(1, 31)), "HB2022", "spoiled",
+                             Uniform(1, static_cast<int>(receipt_) + 3)});
   }
 
   // Sends the last accepted operation again under its key: the same content is

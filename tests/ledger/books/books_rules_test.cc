@@ -42,7 +42,9 @@ class BooksRulesTest : public ::testing::Test {
   }
   void TearDown() override {
     // Whatever a test did, the stored state is the live state.
-    if (h_.ledger() != nullptr) EXPECT_EQ(h_.StoredState(), h_.Snapshot());
+    if (h_.ledger() != nullptr) {
+      EXPECT_EQ(h_.StoredState(), h_.Snapshot());
+    }
   }
 
   // The standard chart and four funds: one unrestricted, three restricted.
