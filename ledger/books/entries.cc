@@ -174,7 +174,11 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     if (c.end < c.start) r.Bad("end", "is before start");
     e.body = std::move(c);
   } else if (kind == "programme.rules") {
-    ProgrammeRules p{id("programme"), r.Str("name"), id("fund"), r.Str("effective_from")};
+    ProgrammeRules p;
+    p.programme = id("programme");
+    p.name = r.Str("name");
+    p.fund = id("fund");
+    p.effective_from = r.Str("effective_from");
     r.Check(CheckDate("effective_from", p.effective_from));
     p.version = r.Int("version");
     p.age_min = r.Int("age_min");
