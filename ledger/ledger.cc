@@ -8,13 +8,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <future>
-#include <sstream>
 #include <unordered_map>
 
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
+#include "ledger/files.h"
 #include "ledger/leaf.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/strings.h"
@@ -32,24 +31,6 @@ constexpr std::string_view kFormat = "boai-ledger/1";
 constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaOrigin = "origin";
 constexpr std::string_view kMetaVkey = "vkey";
-
-// Makes a rename or a new file in `dir` durable.
-absl::Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return absl::InternalError(StrCat("cannot open ", dir, ": ", std::strerror(errno)));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return absl::InternalError(StrCat("cannot sync ", dir, ": ", std::strerror(errno)));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 

@@ -96,9 +96,6 @@ absl::Status VerifyNote(const Note& note, const NoteVerifier& verifier);
 // Formats a signature line.
 std::string FormatSignatureLine(std::string_view name, const KeyId& id, std::string_view signature);
 
-// Creates `path` with mode 0600 holding `contents`; fails if it exists.
-absl::Status WritePrivateFile(const std::string& path, std::string_view contents);
-
 }  // namespace boai::ledger
 
 #endif  // BOAI_LEDGER_NOTE_H_

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "ledger/books/entries.h"
+#include "ledger/files.h"
 #include "ledger/hash.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"

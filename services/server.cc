@@ -11,22 +11,21 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
 
+#include "ledger/files.h"
 #include "ledger/strings.h"
 
 namespace boai::service {
 namespace {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(StrCat("cannot read ", what, " ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  absl::StatusOr<std::string> text = ledger::ReadFile(path);
+  if (!text.ok())
+    return absl::InvalidArgumentError(StrCat(what, ": ", ToStd(text.status().message())));
+  return text;
 }
 
 // Refuses keys of `t` outside `known`, so a typo in the config file is an error

@@ -20,6 +20,7 @@
 
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
+#include "ledger/files.h"
 #include "ledger/hash.h"
 #include "ledger/leaf.h"
 #include "ledger/merkle.h"

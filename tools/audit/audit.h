@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/books/replay.h"
 #include "ledger/cosignature.h"
+#include "ledger/files.h"
 #include "ledger/ledger.h"
 #include "ledger/storage.h"
 #include "ledger/verify.h"
@@ -35,7 +36,7 @@ inline constexpr int kExitUsage = 2;  // bad arguments, or the tool could not ru
 // bad arguments, missing or out-of-range things, 1 for anything about the data.
 int Error(const absl::Status& s);
 
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+using ledger::ReadFile;  // NotFound, a usage error (exit 2), when it cannot be read
 // A verifier key given on the command line, or the path of a file holding one.
 absl::StatusOr<std::string> KeyArgument(const std::string& arg);
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenReadOnly(const std::string& dir);

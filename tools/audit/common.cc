@@ -2,9 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
@@ -134,14 +132,6 @@ int Error(const absl::Status& s) {
                  s.code() == absl::StatusCode::kOutOfRange
              ? kExitUsage
              : kExitBad;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 absl::StatusOr<std::string> KeyArgument(const std::string& arg) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "ledger/checkpoint.h"
+#include "ledger/files.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "tools/audit/audit.h"

@@ -3,12 +3,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "ledger/books/books.h"
 #include "ledger/checkpoint.h"
+#include "ledger/files.h"
 #include "ledger/hash.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -170,11 +169,10 @@ std::string TodayCst() {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  absl::StatusOr<std::string> text = ledger::ReadFile(path);
+  // A file named on the command line or in the config: unreadable is a usage error.
+  if (absl::IsNotFound(text.status())) return absl::InvalidArgumentError(text.status().message());
+  return text;
 }
 
 std::string_view CodeName(grpc::StatusCode c) {
