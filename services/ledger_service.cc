@@ -94,8 +94,8 @@ LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* boo
       people_(people),
       users_(users),
       index_(ledger),
-      pool_(std::make_unique<ledger::ThreadPool>(4, "boai-blocking")),
-      proof_nodes_(std::make_unique<ProofNodes>(ledger->storage())) {}
+      proof_nodes_(std::make_unique<ProofNodes>(ledger->storage())),
+      pool_(std::make_unique<ledger::ThreadPool>(4, "boai-blocking")) {}
 
 LedgerService::~LedgerService() = default;
 

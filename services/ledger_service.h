@@ -195,11 +195,12 @@ class LedgerService final : public LedgerServiceBase {
   books::PersonalStore* people_;
   UserStore* users_;
   mutable EntryIndex index_;
-  // The parts of callback writes that may block (registering personal data syncs
-  // the personal store), so gRPC's callback threads never wait for a disk.
-  std::unique_ptr<ledger::ThreadPool> pool_;
   class ProofNodes;
   std::unique_ptr<ProofNodes> proof_nodes_;
+  // The parts of callback writes that may block (registering personal data syncs
+  // the personal store), so gRPC's callback threads never wait for a disk. Last,
+  // so it is destroyed (running any task still queued) before what tasks use.
+  std::unique_ptr<ledger::ThreadPool> pool_;
 };
 
 }  // namespace boai::service
