@@ -208,8 +208,10 @@ grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerCont
           p.payee = person->id;
           if (p.grant.has_value()) p.grant->beneficiary = person->id;
           w.person_id = person->id;
+          w.body = std::move(p);
+        } else {
+          w.draft = std::move(*check);  // a label: the checked draft is the entry
         }
-        w.body = std::move(p);
         return w;
       },
       out);
