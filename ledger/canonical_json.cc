@@ -94,7 +94,8 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
 }
 
 // The length of the well-formed UTF-8 sequence at the start of `s` (which begins
-// with a byte >= 0x80), or 0 if it is not one: the same rules as IsValidUtf8.
+// with a byte >= 0x80), or 0 if it is not one (overlong forms, surrogates and
+// code points past U+10FFFF are not).
 size_t Utf8SequenceLength(const unsigned char* p, size_t avail) {
   unsigned char c = p[0];
   size_t len;
@@ -539,36 +540,15 @@ void AppendJsonString(std::string* out, std::string_view s) {
 }
 
 bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
+  while (i < s.size()) {
+    if (p[i] < 0x80) {
       ++i;
       continue;
     }
-    int len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (int j = 1; j < len; ++j) {
-      unsigned char cc = static_cast<unsigned char>(s[i + j]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    size_t len = Utf8SequenceLength(p + i, s.size() - i);
+    if (len == 0) return false;
     i += len;
   }
   return true;
