@@ -41,6 +41,12 @@ absl::Status FillEntry(const ledger::Ledger& log, uint64_t index, v1::Entry* out
   return absl::OkStatus();
 }
 
+// The signed checkpoint at `tree_size`, or the latest for 0.
+absl::StatusOr<std::string> CheckpointNote(const ledger::Ledger& ledger, uint64_t tree_size) {
+  if (tree_size == 0) return ledger.LatestCheckpoint();
+  return ledger.CheckpointAt(tree_size);
+}
+
 }  // namespace
 
 grpc::Status LedgerService::GetEntry(grpc::ServerContext* ctx, const v1::GetEntryRequest* req,
@@ -266,16 +272,10 @@ grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext* ctx,
                                           const v1::GetCheckpointRequest* req,
                                           v1::GetCheckpointResponse* out) {
   return Run(ctx, "GetCheckpoint", Access::kPublic, [&](const User&) -> absl::Status {
-    std::string note;
-    if (req->tree_size() == 0) {
-      note = ledger_->LatestCheckpoint();
-    } else {
-      absl::StatusOr<std::string> at = ledger_->CheckpointAt(req->tree_size());
-      if (!at.ok()) return at.status();
-      note = std::move(*at);
-    }
+    absl::StatusOr<std::string> note = CheckpointNote(*ledger_, req->tree_size());
+    if (!note.ok()) return note.status();
     out->set_verifier_key(ledger_->verifier().VerifierKey());
-    return FillCheckpoint(note, out->mutable_checkpoint());
+    return FillCheckpoint(*note, out->mutable_checkpoint());
   });
 }
 
@@ -349,15 +349,9 @@ grpc::Status LedgerService::GetCosignatures(grpc::ServerContext* ctx,
   return Run(ctx, "GetCosignatures", Access::kPublic, [&](const User&) -> absl::Status {
     uint64_t size = 0;
     if (!req->all()) {
-      std::string note;
-      if (req->tree_size() == 0) {
-        note = ledger_->LatestCheckpoint();
-      } else {
-        absl::StatusOr<std::string> at = ledger_->CheckpointAt(req->tree_size());
-        if (!at.ok()) return at.status();
-        note = std::move(*at);
-      }
-      if (absl::Status s = FillCheckpoint(note, out->mutable_checkpoint()); !s.ok()) return s;
+      absl::StatusOr<std::string> note = CheckpointNote(*ledger_, req->tree_size());
+      if (!note.ok()) return note.status();
+      if (absl::Status s = FillCheckpoint(*note, out->mutable_checkpoint()); !s.ok()) return s;
       size = out->checkpoint().tree_size();
       out->set_tree_size(size);
     }
