@@ -200,15 +200,19 @@ TEST(KeyRotation, ConcurrentAppendsNeverShareTheRotationBatch) {
   EXPECT_EQ(r.keys.epochs().size(), 3u);
 }
 
+// Creates a ledger in `dir` and rotates its key once; `old_key_file` gets the
+// retired key file's text.
+void RotateOnce(const std::string& dir, std::string* old_key_file) {
+  std::unique_ptr<Ledger> l = OpenLedger(dir);
+  ASSERT_NE(l, nullptr);
+  *old_key_file = ReadText(LogKeyPath(dir));
+  ASSERT_TRUE(l->RotateKey("annual rotation").ok());
+}
+
 TEST(KeyRotation, OpenFinishesARotationInterruptedBeforeTheKeySwap) {
   TempDir tmp;
   std::string old_key_file;
-  {
-    std::unique_ptr<Ledger> l = OpenLedger(tmp.dir());
-    ASSERT_NE(l, nullptr);
-    old_key_file = ReadText(LogKeyPath(tmp.dir()));
-    ASSERT_TRUE(l->RotateKey("annual rotation").ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(RotateOnce(tmp.dir(), &old_key_file));
   // As if the process died after the entry was durable, before the rename.
   fs::rename(LogKeyPath(tmp.dir()), NextLogKeyPath(tmp.dir()));
   std::ofstream(LogKeyPath(tmp.dir())) << old_key_file;
@@ -224,12 +228,7 @@ TEST(KeyRotation, OpenFinishesARotationInterruptedBeforeTheKeySwap) {
 TEST(KeyRotation, TheRetiredKeyCannotSignAgain) {
   TempDir tmp;
   std::string old_key_file;
-  {
-    std::unique_ptr<Ledger> l = OpenLedger(tmp.dir());
-    ASSERT_NE(l, nullptr);
-    old_key_file = ReadText(LogKeyPath(tmp.dir()));
-    ASSERT_TRUE(l->RotateKey("annual rotation").ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(RotateOnce(tmp.dir(), &old_key_file));
   fs::remove(LogKeyPath(tmp.dir()));
   std::ofstream(LogKeyPath(tmp.dir())) << old_key_file;
   LedgerOptions o;
