@@ -2,7 +2,7 @@
 
 #include <simdjson.h>
 
-#include <charconv>
+#include <array>
 
 #include "ledger/canonical_json.h"
 #include "ledger/strings.h"
@@ -73,22 +73,22 @@ namespace {
 
 // Takes `suffix` off the end of `*s`.
 bool EatBack(std::string_view* s, std::string_view suffix) {
-  if (s->size() < suffix.size() || s->substr(s->size() - suffix.size()) != suffix) return false;
+  if (!s->ends_with(suffix)) return false;
   s->remove_suffix(suffix.size());
   return true;
 }
 
-// Takes a canonical decimal (no sign, no leading zero) off the end of `*s`.
+// Takes a canonical decimal (no sign, no leading zero) off the end of `*s`. At
+// most 19 digits, so the value always fits in 64 bits.
 bool EatBackUint(std::string_view* s, uint64_t* out) {
   size_t n = 0;
-  while (n < s->size() && n < 20 && (*s)[s->size() - 1 - n] >= '0' &&
-         (*s)[s->size() - 1 - n] <= '9')
-    ++n;
+  while (n < s->size() && n < 20 && static_cast<unsigned>((*s)[s->size() - 1 - n] - '0') <= 9) ++n;
   if (n == 0 || n == 20) return false;
-  std::string_view digits = s->substr(s->size() - n);
+  const char* digits = s->data() + s->size() - n;
   if (n > 1 && digits[0] == '0') return false;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + n, *out);
-  if (ec != std::errc()) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v = v * 10 + static_cast<uint64_t>(digits[i] - '0');
+  *out = v;
   s->remove_suffix(n);
   return true;
 }
@@ -100,15 +100,38 @@ bool EatBackPlainString(std::string_view* s, std::string_view* out, bool kind_ch
   size_t open = s->rfind('"', close - 1);
   if (open == std::string_view::npos || open == close) return false;
   *out = s->substr(open + 1, close - open - 1);
+  bool ok = true;
   for (char ch : *out) {
     unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == '\\') return false;
-    if (kind_chars && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
-      return false;
+    ok &= c >= 0x20 && c != '\\';
+    if (kind_chars) {
+      ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    }
   }
-  if (open > 0 && (*s)[open - 1] == '\\') return false;
+  if (!ok || (open > 0 && (*s)[open - 1] == '\\')) return false;
   s->remove_suffix(s->size() - open);
   return true;
+}
+
+// 64 lower-case hex digits, the only form canonical leaves use. Every digit is
+// looked up without an early exit; one check at the end.
+bool LowerHexHash(std::string_view hex, Hash* out) {
+  static constexpr auto kNibble = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
+    for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<int8_t>(10 + c);
+    return t;
+  }();
+  if (hex.size() != 2 * kHashSize) return false;
+  int bad = 0;
+  for (size_t i = 0; i < kHashSize; ++i) {
+    int hi = kNibble[static_cast<uint8_t>(hex[2 * i])];
+    int lo = kNibble[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= hi | lo;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return bad >= 0;
 }
 
 }  // namespace
@@ -119,27 +142,23 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
   LeafView out;
   std::string_view key, kind, prev;
   // prev is exactly 64 hex digits in quotes: converted and checked in one pass
-  // (HashFromHex) rather than scanned as a general string first.
+  // (LowerHexHash) rather than scanned as a general string first.
   auto eat_prev = [&s, &prev] {
     if (s.size() < 66 || s.back() != '"' || s[s.size() - 66] != '"') return false;
     prev = s.substr(s.size() - 65, 64);
     s.remove_suffix(66);
     return true;
   };
-  absl::StatusOr<Hash> prev_hash;
+  Hash prev_hash;
   bool ok = EatBack(&s, ",\"v\":1}") && EatBackUint(&s, &out.header.time_ms) &&
-            EatBack(&s, ",\"time_ms\":") && eat_prev() && (prev_hash = HashFromHex(prev)).ok() &&
+            EatBack(&s, ",\"time_ms\":") && eat_prev() && LowerHexHash(prev, &prev_hash) &&
             EatBack(&s, ",\"prev\":") && EatBackPlainString(&s, &kind, true) &&
             EatBack(&s, ",\"kind\":") && EatBackPlainString(&s, &key, false) &&
             EatBack(&s, ",\"key\":") && EatBackUint(&s, &out.header.index) &&
-            EatBack(&s, ",\"index\":") && s.substr(0, 8) == "{\"body\":" && s.size() >= 10 &&
-            s[8] == '{' && s.back() == '}';
-  if (ok) {
-    // Canonical hex is lower case; HashFromHex also takes upper.
-    for (char c : prev) ok = ok && !(c >= 'A' && c <= 'F');
-  }
+            EatBack(&s, ",\"index\":") && s.starts_with("{\"body\":{") && s.size() >= 10 &&
+            s.back() == '}';
   if (!ok) return DecodeView(bytes);  // not the canonical layout: the full decoder says why
-  out.header.prev = *prev_hash;
+  out.header.prev = prev_hash;
   out.header.key = std::string(key);
   out.header.kind = std::string(kind);
   out.body = s.substr(8);

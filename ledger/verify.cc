@@ -142,7 +142,11 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     tree->Seek(U64Key(c.first));
   }
   Frontier local;
-  std::string row;
+  std::string row;  // the stored tree row each leaf should have, when check_tree
+  const Frontier::NodeSink row_sink =
+      check_tree
+          ? Frontier::NodeSink([&row](int, uint64_t, const Hash& h) { row.append(HashBytes(h)); })
+          : Frontier::NodeSink();
   size_t next_cp = 0;
   for (size_t j = 0; j < n; ++j) {
     c.hashes[j] = LeafHash(c.leaf(j));
@@ -152,7 +156,7 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
                                                  : absl::StatusOr<std::any>(std::any()));
     }
     row.clear();
-    local.Append(c.hashes[j], [&row](int, uint64_t, const Hash& h) { row.append(HashBytes(h)); });
+    local.Append(c.hashes[j], row_sink);
     while (next_cp < c.checkpoints.size() && c.checkpoints[next_cp].size == c.first + j + 1) {
       c.checkpoints[next_cp++].local_edge = local.hashes();
     }
