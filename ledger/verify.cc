@@ -323,30 +323,13 @@ bool Verifier::CheckRotation(uint64_t i, const LeafView& leaf) {
 
 bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
                          const absl::StatusOr<LeafView>& leaf) {
-  if (!leaf.ok()) return Fail(i, "decode", std::string(ToStd(leaf.status().message())));
-  const LeafHeader& h = leaf->header;
-  if (h.index != i) {
-    return Fail(i, "index", StrCat("the leaf stored at index ", i, " says index ", h.index));
+  if (std::optional<Finding> f = CheckChainLink(i, leaf, last_hash_, last_time_ms_, "stored at")) {
+    return Fail(*f);
   }
-  if (h.prev != last_hash_) {
-    return Fail(
-        i, "prev-link",
-        StrCat("prev is ", HashToHex(h.prev), " but the hash of entry ",
-               i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ", HashToHex(last_hash_)));
-  }
-  if (h.time_ms < last_time_ms_) {
-    return Fail(i, "time",
-                StrCat("time_ms ", h.time_ms, " is before the previous entry's ", last_time_ms_));
-  }
-  absl::Status kind = ValidateKind(h.kind);
-  if (!kind.ok()) return Fail(i, "decode", std::string(ToStd(kind.message())));
   if (i == 0 && !CheckGenesis(*leaf)) return false;
-  if (i > 0 && h.kind == "log.genesis") {
-    return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
-  }
   if (!CheckRotation(i, *leaf)) return false;
   last_hash_ = lh;
-  last_time_ms_ = h.time_ms;
+  last_time_ms_ = leaf->header.time_ms;
   report_.bytes += bytes.size();
   return true;
 }
@@ -523,6 +506,33 @@ bool Verifier::Run() {
 }
 
 }  // namespace
+
+std::optional<Finding> CheckChainLink(uint64_t i, const absl::StatusOr<LeafView>& leaf,
+                                      const Hash& prev_hash, uint64_t prev_time_ms,
+                                      std::string_view delivered) {
+  if (!leaf.ok()) return Finding{i, "decode", std::string(ToStd(leaf.status().message()))};
+  const LeafHeader& h = leaf->header;
+  if (h.index != i) {
+    return Finding{i, "index",
+                   StrCat("the leaf ", delivered, " index ", i, " says index ", h.index)};
+  }
+  if (h.prev != prev_hash) {
+    return Finding{
+        i, "prev-link",
+        StrCat("prev is ", HashToHex(h.prev), " but the hash of entry ",
+               i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ", HashToHex(prev_hash))};
+  }
+  if (h.time_ms < prev_time_ms) {
+    return Finding{i, "time",
+                   StrCat("time_ms ", h.time_ms, " is before the previous entry's ", prev_time_ms)};
+  }
+  absl::Status kind = ValidateKind(h.kind);
+  if (!kind.ok()) return Finding{i, "decode", std::string(ToStd(kind.message()))};
+  if (i > 0 && h.kind == "log.genesis") {
+    return Finding{i, "genesis", "a second genesis entry; only entry 0 may be one"};
+  }
+  return std::nullopt;
+}
 
 absl::StatusOr<VerifyReport> VerifyLedger(const std::string& dir, const VerifyOptions& options) {
   if (!options.vkey.empty()) {

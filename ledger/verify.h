@@ -80,6 +80,15 @@ struct VerifyReport {
   bool ok() const { return !finding.has_value(); }
 };
 
+// The checks every leaf must pass against the one before it, whatever delivered it
+// (the database, a server): it decoded, it names index `i`, its prev is the hash of
+// the leaf before (`prev_hash`, zero for entry 0), its time is not before that
+// leaf's, its kind is valid, and only entry 0 is a genesis entry. `delivered` says
+// in the index finding how the leaf came, e.g. "stored at", "sent as".
+std::optional<Finding> CheckChainLink(uint64_t i, const absl::StatusOr<LeafView>& leaf,
+                                      const Hash& prev_hash, uint64_t prev_time_ms,
+                                      std::string_view delivered);
+
 // Verifies the ledger in data directory `dir`. A non-OK status means verification
 // could not run at all (no database there, an unreadable --vkey); problems in the
 // data are findings in the report.

@@ -52,6 +52,18 @@ struct SavedCheckpoint {
   std::string problem;
 };
 
+// Checks the saved checkpoint against the verified log, offline and online alike:
+// it must be signed by the key in force at its size (`keys`), be for log `origin`
+// and a size the log of `entries` entries still reaches, and `proof` (an RFC 9162
+// consistency proof from its size, however obtained) must take its root to `root`,
+// the root recomputed from the leaves. `log` names the log in messages ("the
+// ledger", "the server's log"). Returns "" when consistent, else what is wrong.
+// `proof_for(size)` is called only once the cheap checks pass.
+std::string CheckSavedCheckpoint(
+    const std::string& path, const ledger::KeySchedule& keys, const std::string& origin,
+    uint64_t entries, const ledger::Hash& root, std::string_view log,
+    const std::function<absl::StatusOr<std::vector<ledger::Hash>>(uint64_t size)>& proof_for);
+
 // One stored cosignature and what verify made of it.
 struct CosignatureCheck {
   uint64_t tree_size = 0;

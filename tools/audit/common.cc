@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
 #include "tools/audit/audit.h"
@@ -189,6 +192,37 @@ void Progress::Update(uint64_t done, uint64_t total) {
 
 void Progress::Clear() {
   if (enabled_) std::fprintf(stderr, "\r\033[K");
+}
+
+std::string CheckSavedCheckpoint(
+    const std::string& path, const ledger::KeySchedule& keys, const std::string& origin,
+    uint64_t entries, const ledger::Hash& root, std::string_view log,
+    const std::function<absl::StatusOr<std::vector<ledger::Hash>>(uint64_t size)>& proof_for) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return std::string(ToStd(text.status().message()));
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(*text);
+  if (!note.ok()) return StrCat(path, ": ", note.status().message());
+  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
+  if (!cp.ok()) return StrCat(path, ": ", cp.status().message());
+  // Signed by the key in force at its size (the chain's rotations were verified).
+  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, keys, cp->size);
+  if (!sig.ok()) return StrCat(path, ": ", sig.message());
+  if (cp->origin != origin) {
+    return StrCat(path, " is for log \"", cp->origin, "\", ", log, " is \"", origin, "\"");
+  }
+  if (cp->size > entries) {
+    return StrCat(path, " is signed for ", cp->size, " entries but ", log, " holds only ", entries,
+                  ": entries were removed since that checkpoint");
+  }
+  if (cp->size == 0) return StrCat(path, " is for an empty tree; nothing to compare");
+  absl::StatusOr<std::vector<ledger::Hash>> proof = proof_for(cp->size);
+  if (!proof.ok()) return StrCat(path, ": ", proof.status().message());
+  absl::Status ok = ledger::VerifyConsistency(cp->size, entries, cp->root, root, *proof);
+  if (!ok.ok()) {
+    return StrCat(log, " is not consistent with ", path, " (size ", cp->size,
+                  "): history before that size was rewritten (", ok.message(), ")");
+  }
+  return "";
 }
 
 int PrintOutcome(const Outcome& o, bool json) {

@@ -9,45 +9,7 @@
 #include "tools/audit/audit.h"
 
 namespace boai::audit {
-namespace {
-
-// Checks a saved checkpoint against the verified log: same key, and an RFC 9162
-// consistency proof from its size to the log's size, built from the stored tree
-// and checked against the root recomputed from the leaves. Returns an empty string
-// when consistent, else what is wrong.
-std::string CheckSavedCheckpoint(const std::string& path, const ledger::Storage& storage,
-                                 const ledger::VerifyReport& report) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return std::string(ToStd(text.status().message()));
-  absl::StatusOr<ledger::Note> note = ledger::ParseNote(*text);
-  if (!note.ok()) return StrCat(path, ": ", note.status().message());
-  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
-  if (!cp.ok()) return StrCat(path, ": ", cp.status().message());
-  // Signed by the key in force at its size (the chain's rotations were verified).
-  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, report.keys, cp->size);
-  if (!sig.ok()) return StrCat(path, ": ", sig.message());
-  if (cp->origin != report.origin) {
-    return StrCat(path, " is for log \"", cp->origin, "\", this ledger is \"", report.origin, "\"");
-  }
-  if (cp->size > report.entries) {
-    return StrCat(path, " is signed for ", cp->size, " entries but the ledger holds only ",
-                  report.entries, ": entries were removed since that checkpoint");
-  }
-  if (cp->size == 0) return StrCat(path, " is for an empty tree; nothing to compare");
-  ledger::StoredNodes nodes(&storage);
-  absl::StatusOr<std::vector<ledger::Hash>> proof =
-      ledger::ConsistencyProof(nodes, cp->size, report.entries);
-  if (!proof.ok()) return StrCat(path, ": ", proof.status().message());
-  absl::Status ok =
-      ledger::VerifyConsistency(cp->size, report.entries, cp->root, report.root, *proof);
-  if (!ok.ok()) {
-    return StrCat("the ledger is not consistent with ", path, " (size ", cp->size,
-                  "): history before that size was rewritten (", ok.message(), ")");
-  }
-  return "";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
                          const std::vector<ledger::CosignerVerifier>& cosigners,
@@ -80,7 +42,12 @@ Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
 
   if (o.report.ok() && !args.checkpoints.empty()) {
     for (const std::string& path : args.checkpoints) {
-      std::string problem = CheckSavedCheckpoint(path, storage, o.report);
+      std::string problem = CheckSavedCheckpoint(
+          path, o.report.keys, o.report.origin, o.report.entries, o.report.root, "the ledger",
+          [&storage, &o](uint64_t size) {
+            ledger::StoredNodes nodes(&storage);  // the stored tree, checked by VerifyLedger
+            return ledger::ConsistencyProof(nodes, size, o.report.entries);
+          });
       o.saved.push_back({path, problem});
       if (!problem.empty() && !o.report.finding.has_value()) {
         o.report.finding = ledger::Finding{std::nullopt, "saved-checkpoint", problem};

@@ -167,26 +167,15 @@ bool OnlineVerifier::CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t si
   return true;
 }
 
-// The same checks, in the same words, as ledger/verify.cc's Verifier::CheckLeaf.
+// The chain checks are ledger::CheckChainLink, as offline; the genesis entry and
+// key rotations build the key schedule here, from the chain alone.
 bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh) {
   absl::StatusOr<ledger::LeafView> leaf = decoder_.DecodeEnvelope(bytes);
-  if (!leaf.ok()) return Fail(i, "decode", std::string(ToStd(leaf.status().message())));
+  if (std::optional<ledger::Finding> f =
+          ledger::CheckChainLink(i, leaf, last_hash_, last_time_ms_, "sent as")) {
+    return Fail(f->index, f->check, f->detail);
+  }
   const ledger::LeafHeader& h = leaf->header;
-  if (h.index != i) {
-    return Fail(i, "index", StrCat("the leaf sent as index ", i, " says index ", h.index));
-  }
-  if (h.prev != last_hash_) {
-    return Fail(i, "prev-link",
-                StrCat("prev is ", ledger::HashToHex(h.prev), " but the hash of entry ",
-                       i == 0 ? std::string("-1 (none)") : StrCat(i - 1), " is ",
-                       ledger::HashToHex(last_hash_)));
-  }
-  if (h.time_ms < last_time_ms_) {
-    return Fail(i, "time",
-                StrCat("time_ms ", h.time_ms, " is before the previous entry's ", last_time_ms_));
-  }
-  absl::Status kind = ledger::ValidateKind(h.kind);
-  if (!kind.ok()) return Fail(i, "decode", std::string(ToStd(kind.message())));
   if (i == 0) {
     nlohmann::json body = nlohmann::json::parse(leaf->body, nullptr, false);
     absl::StatusOr<ledger::NoteVerifier> genesis =
@@ -201,8 +190,6 @@ bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& l
                   StrCat("the genesis entry does not name origin ", report().origin, " and a key"));
     }
     keys_ = ledger::KeySchedule(*genesis);
-  } else if (h.kind == "log.genesis") {
-    return Fail(i, "genesis", "a second genesis entry; only entry 0 may be one");
   } else if (h.kind == ledger::kRotationKind) {
     absl::StatusOr<ledger::Rotation> rot = ledger::ParseRotationBody(leaf->body, report().origin);
     if (!rot.ok()) return Fail(i, "key-rotation", std::string(ToStd(rot.status().message())));
@@ -358,42 +345,26 @@ std::string OnlineVerifier::CompareBalances(const v1::GetBalancesResponse& b) co
 }
 
 std::string OnlineVerifier::CheckSaved(const std::string& path, uint64_t size) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return std::string(ToStd(text.status().message()));
-  absl::StatusOr<ledger::Note> note = ledger::ParseNote(*text);
-  if (!note.ok()) return StrCat(path, ": ", note.status().message());
-  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
-  if (!cp.ok()) return StrCat(path, ": ", cp.status().message());
-  absl::Status sig = ledger::VerifyCheckpointSignatures(*note, keys_, cp->size);
-  if (!sig.ok()) return StrCat(path, ": ", sig.message());
-  if (cp->origin != report().origin) {
-    return StrCat(path, " is for log \"", cp->origin, "\", this one is \"", report().origin, "\"");
-  }
-  if (cp->size > size) {
-    return StrCat(path, " is signed for ", cp->size, " entries but the server's log holds only ",
-                  size, ": entries were removed since that checkpoint");
-  }
-  if (cp->size == 0) return StrCat(path, " is for an empty tree; nothing to compare");
-  v1::GetConsistencyProofRequest req;
-  req.set_old_size(cp->size);
-  req.set_new_size(size);
-  v1::GetConsistencyProofResponse resp;
-  grpc::Status s = stub_->GetConsistencyProof(Ctx().get(), req, &resp);
-  if (!s.ok())
-    return std::string(ToStd(RpcError("GetConsistencyProof", args_.target, s).message()));
-  std::vector<Hash> proof;
-  for (const std::string& h : resp.hashes()) {
-    absl::StatusOr<Hash> hash = ledger::HashFromBytes(h);
-    if (!hash.ok()) return StrCat("the server's consistency proof: ", hash.status().message());
-    proof.push_back(*hash);
-  }
-  // Against the root computed here from the leaves, not any root the server sent.
-  absl::Status ok = ledger::VerifyConsistency(cp->size, size, cp->root, report().root, proof);
-  if (!ok.ok()) {
-    return StrCat("the log is not consistent with ", path, " (size ", cp->size,
-                  "): history before that size was rewritten (", ok.message(), ")");
-  }
-  return "";
+  return CheckSavedCheckpoint(
+      path, keys_, report().origin, size, report().root, "the server's log",
+      [this, size](uint64_t old_size) -> absl::StatusOr<std::vector<Hash>> {
+        v1::GetConsistencyProofRequest req;
+        req.set_old_size(old_size);
+        req.set_new_size(size);
+        v1::GetConsistencyProofResponse resp;
+        grpc::Status s = stub_->GetConsistencyProof(Ctx().get(), req, &resp);
+        if (!s.ok()) return RpcError("GetConsistencyProof", args_.target, s);
+        std::vector<Hash> proof;
+        for (const std::string& h : resp.hashes()) {
+          absl::StatusOr<Hash> hash = ledger::HashFromBytes(h);
+          if (!hash.ok()) {
+            return absl::InvalidArgumentError(
+                StrCat("the server's consistency proof: ", hash.status().message()));
+          }
+          proof.push_back(*hash);
+        }
+        return proof;
+      });
 }
 
 absl::Status OnlineVerifier::RunChecks() {
