@@ -1,8 +1,8 @@
 // boai-bench: load and timing, reported as ratios against baselines measured in
 // the same run (the machine is shared and noisy).
 //
-//   boai-bench append --data DIR --count N [--batch B] [--threads T] [--no-sync]
-//   boai-bench verify --data LEDGER_DIR
+//   boai-bench append --data DIR --count N [--batch B] [--threads T] [--no-sync] [--rounds R]
+//   boai-bench verify --data LEDGER_DIR [--rounds R]
 //   boai-bench grpc --target HOST:PORT --token-file FILE --clients C --seconds S [--batch B]
 //     (tools/bench_grpc.cc: unary and streaming gifts through a running boaid)
 //
@@ -11,17 +11,20 @@
 //    RocksDB with the same sync setting, and prints both rates and their ratio;
 // 2. times inclusion and consistency proofs at the final size (p50, p99);
 // 3. verifies the whole ledger and compares its MB/s with raw SHA-256 over the
-//    same leaf bytes;
+//    same leaf bytes (R rounds, interleaved; the median ratio and its range);
 // 4. reports peak RSS of each phase.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -110,10 +113,105 @@ Percentiles Measure(std::vector<double>& us) {
   return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
 }
 
+// One verification of the ledger in ledger_dir (read-only open included): its
+// report, or the failure already printed. `seconds` and `rss` are set.
+std::optional<ledger::VerifyReport> VerifyOnce(const std::string& ledger_dir, bool tree,
+                                               bool with_books, bool* state_compared,
+                                               double* seconds, double* rss) {
+  ResetPeakRss();
+  auto v0 = Clock::now();
+  ledger::StorageOptions so;
+  so.read_only = true;
+  absl::StatusOr<std::unique_ptr<ledger::Storage>> st =
+      ledger::Storage::Open(ledger::DatabasePath(ledger_dir), so);
+  if (!st.ok()) {
+    std::cerr << "boai-bench: " << ToStd(st.status().message()) << "\n";
+    return std::nullopt;
+  }
+  ledger::VerifyOptions vo;
+  vo.check_tree = tree;
+  std::optional<books::Replay> replay;
+  if (with_books) {
+    replay.emplace(st->get());
+    vo.checker = &*replay;
+  }
+  ledger::VerifyReport report = ledger::VerifyLedger(**st, vo);
+  std::optional<std::string> state_diff;
+  // A ledger appended without the rules has no derived state to compare.
+  if (report.ok() && replay.has_value()) {
+    std::unique_ptr<rocksdb::Iterator> it = (*st)->NewIterator(ledger::Cf::kState);
+    it->SeekToFirst();
+    *state_compared = it->Valid();
+    if (*state_compared) state_diff = replay->CompareState(**st);
+  }
+  *seconds = Seconds(v0);
+  *rss = PeakRssMiB();
+  if (!report.ok() || state_diff.has_value()) {
+    std::cerr << "boai-bench: verification failed: "
+              << (report.ok() ? *state_diff : report.finding->detail) << "\n";
+    return std::nullopt;
+  }
+  return report;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The baseline's input: up to 64 MiB of the ledger's real leaves, back to back, in
+// memory mapped for it alone and unmapped after, so that it never counts in a
+// verification's peak RSS.
+class LeafSample {
+ public:
+  explicit LeafSample(const std::string& ledger_dir) {
+    base_ = static_cast<char*>(
+        mmap(nullptr, kCapacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (base_ == MAP_FAILED) throw std::bad_alloc();
+    ledger::StorageOptions so;
+    so.read_only = true;
+    absl::StatusOr<std::unique_ptr<ledger::Storage>> st =
+        ledger::Storage::Open(ledger::DatabasePath(ledger_dir), so);
+    if (!st.ok()) return;
+    std::unique_ptr<rocksdb::Iterator> it = (*st)->NewIterator(ledger::Cf::kEntries);
+    size_t used = 0;
+    for (it->SeekToFirst(); it->Valid() && used + it->value().size() <= kCapacity; it->Next()) {
+      std::memcpy(base_ + used, it->value().data(), it->value().size());
+      used += it->value().size();
+      ends_.push_back(used);
+    }
+  }
+  ~LeafSample() { munmap(base_, kCapacity); }
+  LeafSample(const LeafSample&) = delete;
+  LeafSample& operator=(const LeafSample&) = delete;
+
+  // Seconds to SHA-256 `bytes` bytes of leaves, one digest per leaf, round-robin.
+  double HashSeconds(uint64_t bytes) const {
+    if (ends_.empty()) return 0;
+    auto h0 = Clock::now();
+    uint64_t hashed = 0;
+    volatile uint8_t sink = 0;  // keeps the hashing from being optimised away
+    for (size_t i = 0; hashed < bytes; i = (i + 1) % ends_.size()) {
+      size_t begin = i == 0 ? 0 : ends_[i - 1];
+      sink = sink ^ ledger::Sha256(std::string_view(base_ + begin, ends_[i] - begin))[0];
+      hashed += ends_[i] - begin;
+    }
+    return Seconds(h0);
+  }
+
+ private:
+  static constexpr size_t kCapacity = size_t{64} << 20;
+  char* base_;
+  std::vector<size_t> ends_;
+};
+
 // Verifies the ledger in ledger_dir three ways and compares each with raw SHA-256
 // over the same leaf bytes (the `verify` verb, and the last phase of `append`).
-int Verify(const std::string& ledger_dir) {
-  // Phase 4: verification against raw SHA-256 over the same bytes, three ways:
+// Everything is measured `rounds` times and each ratio is taken within its round
+// (the three ways, then the baseline), so that a noisy neighbour slowing one
+// measurement shows as a spread rather than as the result: the median is reported
+// with the lowest and highest.
+int Verify(const std::string& ledger_dir, int rounds) {
   //   log      the core's full verification: leaves, chain, root, every checkpoint
   //   + tree   also every stored tree node compared (boai-audit verify --no-books)
   //   + books  also the accounting replayed and the derived state compared
@@ -121,77 +219,45 @@ int Verify(const std::string& ledger_dir) {
   struct VerifyRun {
     const char* name;
     bool tree, books;
-    double seconds = 0, rss = 0;
+    std::vector<double> seconds = {}, ratios = {};
+    double rss = 0;
   };
   std::vector<VerifyRun> runs = {
       {"log", false, false}, {"log + tree", true, false}, {"log + tree + books", true, true}};
   bool state_compared = false;
   ledger::VerifyReport report;
-  for (VerifyRun& run : runs) {
-    ResetPeakRss();
-    auto v0 = Clock::now();
-    ledger::StorageOptions so;
-    so.read_only = true;
-    absl::StatusOr<std::unique_ptr<ledger::Storage>> st =
-        ledger::Storage::Open(ledger::DatabasePath(ledger_dir), so);
-    if (!st.ok()) {
-      std::cerr << "boai-bench: " << ToStd(st.status().message()) << "\n";
-      return 1;
+  std::vector<double> sha_seconds;
+  for (int round = 0; round < rounds; ++round) {
+    for (VerifyRun& run : runs) {
+      double seconds = 0, rss = 0;
+      std::optional<ledger::VerifyReport> r =
+          VerifyOnce(ledger_dir, run.tree, run.books, &state_compared, &seconds, &rss);
+      if (!r.has_value()) return 1;
+      report = std::move(*r);
+      run.seconds.push_back(seconds);
+      // Later rounds start with what the allocator kept from earlier ones: the
+      // first round's peak is the one that says what a verification needs.
+      if (round == 0) run.rss = rss;
     }
-    ledger::VerifyOptions vo;
-    vo.check_tree = run.tree;
-    std::optional<books::Replay> replay;
-    if (run.books) {
-      replay.emplace(st->get());
-      vo.checker = &*replay;
-    }
-    report = ledger::VerifyLedger(**st, vo);
-    std::optional<std::string> state_diff;
-    // A ledger appended without the rules has no derived state to compare.
-    if (report.ok() && replay.has_value()) {
-      std::unique_ptr<rocksdb::Iterator> it = (*st)->NewIterator(ledger::Cf::kState);
-      it->SeekToFirst();
-      state_compared = it->Valid();
-      if (state_compared) state_diff = replay->CompareState(**st);
-    }
-    run.seconds = Seconds(v0);
-    run.rss = PeakRssMiB();
-    if (!report.ok() || state_diff.has_value()) {
-      std::cerr << "boai-bench: verification (" << run.name
-                << ") failed: " << (report.ok() ? *state_diff : report.finding->detail) << "\n";
-      return 1;
-    }
+    // Raw SHA-256 over as many bytes of the same leaves, from memory.
+    double sha_s = LeafSample(ledger_dir).HashSeconds(report.bytes);
+    sha_seconds.push_back(sha_s);
+    for (VerifyRun& run : runs) run.ratios.push_back(sha_s / run.seconds.back());
+    if (rounds > 1) std::fprintf(stderr, "  verify: round %d of %d done\n", round + 1, rounds);
   }
-  // Raw SHA-256 over the same leaves, from memory: load up to 64 MiB of real leaves
-  // and hash them round-robin until as many bytes have been hashed as were verified.
-  std::vector<std::string> sample;
-  {
-    ledger::StorageOptions so;
-    so.read_only = true;
-    auto st = ledger::Storage::Open(ledger::DatabasePath(ledger_dir), so);
-    auto it = (*st)->NewIterator(ledger::Cf::kEntries);
-    uint64_t loaded = 0;
-    for (it->SeekToFirst(); it->Valid() && loaded < (64u << 20); it->Next()) {
-      sample.push_back(it->value().ToString());
-      loaded += sample.back().size();
-    }
-  }
-  auto h0 = Clock::now();
-  uint64_t hashed = 0;
-  volatile uint8_t sink = 0;  // keeps the hashing from being optimised away
-  for (size_t i = 0; hashed < report.bytes; i = (i + 1) % sample.size()) {
-    sink = sink ^ ledger::Sha256(sample[i])[0];
-    hashed += sample[i].size();
-  }
-  double sha_s = Seconds(h0);
   double mb = report.bytes / 1e6;
-  std::printf("\nverify (%s entries, %.1f MB of leaves, %llu checkpoints)\n",
-              std::to_string(report.entries).c_str(), mb,
-              static_cast<unsigned long long>(report.checkpoints));
-  std::printf("  raw SHA-256          %8.1f MB/s\n", mb / sha_s);
+  std::printf(
+      "\nverify (%s entries, %.1f MB of leaves, %llu checkpoints; %d round%s: median "
+      "[lowest-highest])\n",
+      std::to_string(report.entries).c_str(), mb,
+      static_cast<unsigned long long>(report.checkpoints), rounds, rounds == 1 ? "" : "s");
+  std::printf("  raw SHA-256          %8.1f MB/s\n", mb / Median(sha_seconds));
   for (const VerifyRun& run : runs) {
-    std::printf("  %-20s %8.1f MB/s  %8.0f entries/s  ratio %.2f  RSS %.0f MiB\n", run.name,
-                mb / run.seconds, report.entries / run.seconds, sha_s / run.seconds, run.rss);
+    const double s = Median(run.seconds);
+    std::printf("  %-20s %8.1f MB/s  %8.0f entries/s  ratio %.2f [%.2f-%.2f]  RSS %.0f MiB\n",
+                run.name, mb / s, report.entries / s, Median(run.ratios),
+                *std::min_element(run.ratios.begin(), run.ratios.end()),
+                *std::max_element(run.ratios.begin(), run.ratios.end()), run.rss);
   }
   if (!state_compared) {
     std::printf("  (no derived state in this ledger, so none compared: append with --books)\n");
@@ -202,7 +268,7 @@ int Verify(const std::string& ledger_dir) {
 }
 
 int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, bool sync,
-           bool with_books) {
+           bool with_books, int rounds) {
   namespace fs = std::filesystem;
   const std::string ledger_dir = dir + "/ledger";
   const std::string plain_dir = dir + "/plain-rocksdb";
@@ -367,7 +433,7 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
   log->reset();
 
   std::printf("\npeak RSS: append %.0f MiB (goal < 300)\n", core_rss);
-  return Verify(ledger_dir);
+  return Verify(ledger_dir, rounds);
 }
 
 int Main(int argc, char** argv) {
@@ -399,6 +465,14 @@ int Main(int argc, char** argv) {
   verify
       ->add_option("--data", verify_dir, "the ledger's data directory (e.g. DIR/ledger of append)")
       ->required();
+  int rounds = 3;
+  for (CLI::App* verb : {append, verify}) {
+    verb->add_option("--rounds", rounds,
+                     "times the verification and its SHA-256 baseline are measured, "
+                     "interleaved (the median ratio is reported, with the range)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+  }
   GrpcBenchArgs grpc_args;
   CLI::App* grpc_cmd = AddGrpcVerb(&app, &grpc_args);
   try {
@@ -407,8 +481,8 @@ int Main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  if (*append) return Append(dir, count, batch, threads, !no_sync, with_books);
-  if (*verify) return Verify(verify_dir);
+  if (*append) return Append(dir, count, batch, threads, !no_sync, with_books, rounds);
+  if (*verify) return Verify(verify_dir, rounds);
   if (*grpc_cmd) return RunGrpcBench(grpc_args);
   return 2;
 }
