@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <string>
@@ -19,6 +20,8 @@ class TempDir {
     std::string name = "boai-test-";
     if (info != nullptr) name += std::string(info->test_suite_name()) + "." + info->name() + "-";
     name += std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    // Parameterized tests are named "Prefix/Suite.Name/3": one directory, not nested ones.
+    std::replace(name.begin(), name.end(), '/', '_');
     path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);

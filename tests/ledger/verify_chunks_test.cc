@@ -3,7 +3,6 @@
 // checkpoints inside and at the edges of chunks are all exercised.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <random>
 
 #include "ledger/checkpoint.h"
@@ -11,19 +10,15 @@
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::ledger {
 namespace {
 
+using ::boai::test_support::TempDir;
+
 class VerifyChunksTest : public ::testing::TestWithParam<uint64_t> {
  protected:
-  void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            StrCat("boai-verify-chunks-", std::random_device{}(), "-", ::getpid()))
-               .string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // A log of `size` entries (genesis included), in batches of varying sizes so
   // that checkpoints land inside chunks and, for some, exactly on chunk edges.
   void Build(uint64_t size) {
@@ -58,7 +53,8 @@ class VerifyChunksTest : public ::testing::TestWithParam<uint64_t> {
     ASSERT_TRUE((*st)->Write(&wb, true).ok());
   }
 
-  std::string dir_;
+  TempDir tmp_;
+  const std::string dir_ = tmp_.dir();
   Hash root_{};
   uint64_t checkpoints_ = 0;
 };

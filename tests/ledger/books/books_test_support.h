@@ -6,10 +6,8 @@
 #define BOAI_TESTS_LEDGER_BOOKS_BOOKS_TEST_SUPPORT_H_
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +27,7 @@
 #include "ledger/leaf.h"
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::books::testing {
 
@@ -96,17 +95,7 @@ inline std::string CanonicalBody(const Entry& e) { return *ledger::EncodeCanonic
 // Everything a test needs from the real write path.
 class LedgerHarness {
  public:
-  LedgerHarness() {
-    static std::atomic<int> counter{0};
-    dir_ = std::filesystem::temp_directory_path() /
-           StrCat("boai-books-test-", ::getpid(), "-", counter++);
-    std::filesystem::remove_all(dir_);
-  }
-  ~LedgerHarness() {
-    Close();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~LedgerHarness() { Close(); }
 
   absl::Status Open() {
     hook_ = std::make_unique<BooksHook>();
@@ -115,7 +104,7 @@ class LedgerHarness {
     o.sync = false;
     o.hook = hook_.get();
     o.clock = [this] { return now_ms_.load(); };
-    auto l = ledger::Ledger::Open(dir_.string(), o);
+    auto l = ledger::Ledger::Open(tmp_.dir(), o);
     if (!l.ok()) return l.status();
     ledger_ = std::move(*l);
     clerk_ = std::make_unique<Clerk>(ledger_.get(), hook_.get());
@@ -179,13 +168,13 @@ class LedgerHarness {
     }
   }
 
-  const std::filesystem::path& dir() const { return dir_; }
+  std::string dir() const { return tmp_.dir(); }
   ledger::Ledger* ledger() const { return ledger_.get(); }
   BooksHook* hook() const { return hook_.get(); }
   Clerk* clerk() const { return clerk_.get(); }
 
  private:
-  std::filesystem::path dir_;
+  test_support::TempDir tmp_;  // removed after everything below is closed
   std::atomic<uint64_t> now_ms_{kJune1Noon};
   int next_key_ = 0;
   std::unique_ptr<BooksHook> hook_;

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
 #include <sstream>
 
 #include "ledger/books/books_hook.h"
@@ -17,28 +15,24 @@
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::books {
 namespace {
 
+using ::boai::test_support::TempDir;
+
 class DemoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           StrCat("boai-demo-test-", std::random_device{}(), "-", ::getpid());
-    Open();
-  }
-  void TearDown() override {
-    Close();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { Open(); }
+  void TearDown() override { Close(); }
   void Open() {
     hook_ = std::make_unique<BooksHook>();
     ledger::LedgerOptions o;
     o.origin = "demo.test/ledger";
     o.sync = false;
     o.hook = hook_.get();
-    auto l = ledger::Ledger::Open(dir_.string(), o);
+    auto l = ledger::Ledger::Open(dir_, o);
     ASSERT_TRUE(l.ok()) << l.status();
     ledger_ = std::move(*l);
     people_ = std::make_unique<PersonalStore>(ledger_->storage());
@@ -52,7 +46,8 @@ class DemoTest : public ::testing::Test {
   }
   int64_t Sum(const std::function<int64_t(const Books&)>& f) { return hook_->Read(f); }
 
-  std::filesystem::path dir_;
+  TempDir tmp_;
+  const std::string dir_ = tmp_.dir();
   std::unique_ptr<BooksHook> hook_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<PersonalStore> people_;
@@ -136,7 +131,7 @@ TEST_F(DemoTest, Reproduces2019Figures) {
   Close();
   Open();
   EXPECT_EQ(hook_->Read([](const Books& b) { return b.Snapshot(); }), before);
-  ledger::VerifyReport report = *ledger::VerifyLedger(dir_.string(), {});
+  ledger::VerifyReport report = *ledger::VerifyLedger(dir_, {});
   EXPECT_TRUE(report.ok()) << report.finding->detail;
 }
 
@@ -163,7 +158,7 @@ TEST_F(DemoTest, ErasingAPersonKeepsEveryProofValid) {
                                       *proof, cp->root)
                   .ok());
   Close();
-  auto report = ledger::VerifyLedger(dir_.string(), {});
+  auto report = ledger::VerifyLedger(dir_, {});
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->finding->detail;
   Open();

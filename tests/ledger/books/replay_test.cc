@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
 #include <sstream>
 
 #include "ledger/books/books_hook.h"
@@ -17,16 +15,16 @@
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
 #include "ledger/verify.h"
+#include "tests/ledger/temp_dir.h"
 
 namespace boai::books {
 namespace {
 
+using ::boai::test_support::TempDir;
+
 class ReplayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            StrCat("boai-replay-test-", std::random_device{}(), "-", ::getpid()))
-               .string();
     BooksHook hook;
     ledger::LedgerOptions o;
     o.sync = false;
@@ -38,8 +36,6 @@ class ReplayTest : public ::testing::Test {
     std::ostringstream steps;
     ASSERT_TRUE(LoadDemo(clerk, people, steps).ok()) << steps.str();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // Appends `body` as a `kind` entry with a valid chain and checkpoint but no rules:
   // what a server that skipped the rules would write. Returns its index.
   uint64_t Forge(const std::string& kind, const nlohmann::json& body, const std::string& key) {
@@ -68,7 +64,8 @@ class ReplayTest : public ::testing::Test {
     return report;
   }
 
-  std::string dir_;
+  TempDir tmp_;
+  const std::string dir_ = tmp_.dir();
 };
 
 TEST_F(ReplayTest, DemoLedgerIsIntactAndStateMatches) {
