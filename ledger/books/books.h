@@ -1,7 +1,9 @@
 // The books: fund-accounting state derived from the log, and the rules every
 // accounting entry must pass. The writer applies each new entry here before it is
 // sequenced (so a rule violation is rejected), and the verifier replays every leaf
-// here from the leaves alone (so a leaf that broke a rule is caught).
+// here from the leaves alone (so a leaf that broke a rule is caught). The rules
+// are in rules.cc, the state and how entries change it in books.cc, the derived
+// state's records in books_records.cc.
 //
 // Rules (docs/accounting.md has the long form):
 //   - accounts, funds, campaigns and programme rules are opened by entries first;
@@ -133,6 +135,10 @@ class Books : public PostingContext {
   absl::Status Check(const Entry& e, uint64_t index, uint64_t time_ms) const;
   absl::Status CheckPostings(const Entry& e) const;
   absl::Status CheckGrant(const PaymentRequest& p, std::string_view date) const;
+  // After the entry's effects are applied (undo_ holds what they changed): no fund
+  // spends money it does not hold, no fund's cash, bank or goods go below zero, no
+  // campaign owes the platform. Apply undoes the effects if this fails.
+  absl::Status CheckEffects(const Entry& e) const;
   // Applies (sign +1) or undoes (-1) what `e` does to balances (if with_postings),
   // funds and campaigns.
   void ApplyEffects(const Entry& e, int sign, bool with_postings);
