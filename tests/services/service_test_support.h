@@ -21,6 +21,10 @@
 #include <vector>
 
 #include "boai/v1/ledger.grpc.pb.h"
+#include "ledger/checkpoint.h"
+#include "ledger/hash.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
 #include "ledger/strings.h"
 #include "services/auth.h"
 #include "services/server.h"
@@ -236,6 +240,36 @@ class BoaidProcess {
   int port_ = 0;
   std::string log_;
 };
+
+// A hash as the API sends it (32 raw bytes).
+inline ledger::Hash H(const std::string& raw) {
+  absl::StatusOr<ledger::Hash> h = ledger::HashFromBytes(raw);
+  EXPECT_TRUE(h.ok()) << h.status();
+  return h.ok() ? *h : ledger::Hash{};
+}
+
+// Checks a receipt the way a donor's verifier would: the checkpoint's signature
+// under the log's key, then the inclusion proof against its root.
+inline void ExpectReceiptVerifies(const v1::Receipt& r, const ledger::NoteVerifier& verifier) {
+  absl::StatusOr<ledger::Note> note = ledger::ParseNote(r.checkpoint().note());
+  ASSERT_TRUE(note.ok()) << note.status();
+  EXPECT_TRUE(ledger::VerifyNote(*note, verifier).ok());
+  absl::StatusOr<ledger::Checkpoint> cp = ledger::ParseCheckpointBody(note->text);
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  EXPECT_EQ(cp->size, r.checkpoint().tree_size());
+  EXPECT_EQ(std::string(ledger::HashBytes(cp->root)), r.checkpoint().root_hash());
+  EXPECT_GT(cp->size, r.index());
+  std::vector<ledger::Hash> path;
+  for (const std::string& h : r.inclusion_proof()) path.push_back(H(h));
+  absl::Status ok = ledger::VerifyInclusion(H(r.leaf_hash()), r.index(), cp->size, path, cp->root);
+  EXPECT_TRUE(ok.ok()) << ok;
+  // The same proof as C2SP tlog-proof text.
+  absl::StatusOr<ledger::TlogProof> tp = ledger::ParseTlogProof(r.tlog_proof());
+  ASSERT_TRUE(tp.ok()) << tp.status();
+  EXPECT_EQ(tp->index, r.index());
+  EXPECT_EQ(tp->path, path);
+  EXPECT_EQ(tp->checkpoint, r.checkpoint().note());
+}
 
 }  // namespace boai::service::testing
 
