@@ -133,7 +133,10 @@ template <typename Form>
 absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Value& j) {
   using Value = typename Form::Value;
   Reader<Form> r(kind, j);
-  Entry e;
+  // The entry is built inside the result, which every path returns (so it is never
+  // moved on the way out).
+  absl::StatusOr<Entry> result(absl::in_place);
+  Entry& e = *result;
   e.kind = std::string(kind);
   e.by = r.Str("by");
   r.Check(CheckId("by", e.by));
@@ -202,7 +205,7 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     }
     e.body = std::move(p);
   } else if (kind == "gift") {
-    Gift g;
+    Gift& g = e.body.emplace<Gift>();  // built in place: the commonest kind, no move
     g.date = date();
     g.channel = r.Str("channel");
     g.income = r.Str("income");
@@ -260,7 +263,6 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
       r.Bad("in_kind", "is required exactly when channel is in_kind");
     }
     g.postings = postings();
-    e.body = std::move(g);
   } else if (kind == "match") {
     e.body = Match{date(), id("campaign"), r.Str("platform_ref"), amount("amount"), postings()};
   } else if (kind == "match.clawback") {
@@ -317,11 +319,12 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     if (in.value < 0) r.Bad("value", StrCat("must be a count >= 0, got ", in.value));
     e.body = std::move(in);
   } else {
-    return absl::InvalidArgumentError(StrCat("unknown entry kind \"", kind, "\""));
+    result = absl::InvalidArgumentError(StrCat("unknown entry kind \"", kind, "\""));
+    return result;
   }
   absl::Status s = r.Finish();
-  if (!s.ok()) return s;
-  return e;
+  if (!s.ok()) result = std::move(s);
+  return result;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #define BOAI_LEDGER_BOOKS_ENTRY_READER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,13 +19,23 @@
 
 namespace boai::books::entries_internal {
 
-// A field's name with its KeyHead worked out when compiled: r.Str("date").
+// Where a key with this KeyHead and length starts looking in an object's Index
+// (CanonicalForm below): a multiplicative hash to one of Index::kSlots slots.
+constexpr uint32_t KeySlot(uint64_t head, size_t size) {
+  return static_cast<uint32_t>(((head ^ size) * 0x9E3779B97F4A7C15ULL) >> 58);  // 6 bits
+}
+
+// A field's name with its KeyHead (and KeySlot) worked out when compiled:
+// r.Str("date").
 struct FieldName {
   template <size_t N>
   consteval FieldName(const char (&s)[N])  // NOLINT: implicit, from a literal
-      : name(s, N - 1), head(ledger::KeyHead(std::string_view(s, N - 1))) {}
+      : name(s, N - 1),
+        head(ledger::KeyHead(std::string_view(s, N - 1))),
+        slot(KeySlot(head, N - 1)) {}
   std::string_view name;
   uint64_t head;
+  uint32_t slot;
 };
 
 // A form: the few operations Reader and ParseBody need of a JSON value.
@@ -84,22 +95,29 @@ struct CanonicalForm {
   // notes, to tell the fields it saw without comparing names again).
   static constexpr bool kPositions = true;
   static bool NeedsNames(const Value& object) { return object.size > 64; }
-  // An object's members side by side with their keys' lengths and heads, so that
-  // finding one is a scan of small arrays rather than a walk from node to node.
+  // An object's members in a small open-addressing hash table keyed by KeySlot,
+  // so that finding one is a probe or two, not a scan of every member (an entry's
+  // reader asks for each of its fields in turn: a scan would be quadratic).
   struct Index {
-    static constexpr uint32_t kMax = 32;
-    uint64_t heads[kMax];
-    uint32_t sizes[kMax];
+    static constexpr uint32_t kMax = 32;    // objects with more members: Find walks them
+    static constexpr uint32_t kSlots = 64;  // at most half full; KeySlot gives 6 bits
+    uint8_t slots[kSlots];                  // a member's position + 1, or 0 for an empty slot
+    uint64_t heads[kMax];                   // the members' key heads and key sizes, by position, to
+    uint32_t sizes[kMax];                   // compare without a trip to the member itself
     const Value* members[kMax];
-    uint32_t count = 0;  // 0 for objects of more than kMax members: Find walks them
+    uint32_t count = 0;  // 0 for objects of more than kMax members
   };
   static void BuildIndex(const Value& object, Index* index) {
     if (object.type != Type::kObject || object.size > Index::kMax) return;
+    std::memset(index->slots, 0, sizeof(index->slots));
     const Value* m = &object + 1;
     for (uint32_t i = 0; i < object.size; ++i, m += m->skip) {
       index->members[i] = m;
       index->heads[i] = m->key_head;
       index->sizes[i] = static_cast<uint32_t>(m->key.size());
+      uint32_t slot = KeySlot(m->key_head, m->key.size());
+      while (index->slots[slot] != 0) slot = (slot + 1) % Index::kSlots;
+      index->slots[slot] = static_cast<uint8_t>(i + 1);
     }
     index->count = object.size;
   }
@@ -114,23 +132,17 @@ struct CanonicalForm {
     *position = 64;
     if (object.type != Type::kObject) return nullptr;
     if (index.count == object.size) {
-      // Every member looked at, the same number of steps each time: no branch on
-      // which one matches (keys are unique, so at most one does).
-      uint32_t match = 0;
-      for (uint32_t i = 0; i < index.count; ++i) {
-        match |=
-            static_cast<uint32_t>((index.heads[i] == f.head) & (index.sizes[i] == f.name.size()))
-            << i;
-      }
-      while (match != 0) {  // more than one only when keys share 8 bytes
-        const uint32_t i = static_cast<uint32_t>(__builtin_ctz(match));
-        if (SameKey(*index.members[i], f)) {
-          *position = i;
-          return index.members[i];
+      // Probe from the field's slot to the first empty one (the table is never
+      // full); keys are unique, so at most one member matches.
+      for (uint32_t slot = f.slot;; slot = (slot + 1) % Index::kSlots) {
+        const uint32_t s = index.slots[slot];
+        if (s == 0) return nullptr;
+        if (index.heads[s - 1] == f.head && index.sizes[s - 1] == f.name.size() &&
+            (f.name.size() <= 8 || SameKey(*index.members[s - 1], f))) {
+          *position = s - 1;
+          return index.members[s - 1];
         }
-        match &= match - 1;
       }
-      return nullptr;
     }
     const Value* m = &object + 1;
     for (uint32_t i = 0; i < object.size; ++i, m += m->skip) {
@@ -217,6 +229,13 @@ class Reader {
   }
   absl::Status Finish() {
     if (status_.ok() && Form::IsObject(j_)) {
+      // Every member found (by position): no key to look at.
+      if constexpr (Form::kPositions) {
+        const size_t n = Form::Size(j_);
+        if (!names_ && n <= 64 && found_ == (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1)) {
+          return status_;
+        }
+      }
       size_t position = 0;
       Form::ForEachKey(j_, [this, &position](std::string_view k) {
         const bool found = Form::kPositions && !names_ ? (found_ >> position & 1) != 0 : Seen(k);
@@ -229,7 +248,7 @@ class Reader {
 
  private:
   // Notes `f` as a field of this kind and finds it.
-  const Value* Field(FieldName f) {
+  [[gnu::always_inline]] const Value* Field(FieldName f) {
     if (names_) seen_.push_back(f.name);
     size_t position;
     const Value* v = Form::Find(j_, index_, f, &position);
@@ -265,10 +284,12 @@ std::vector<Posting> ReadPostings(Reader<Form>& r, std::string_view kind,
   out.reserve(Form::Size(*arr));
   Form::ForEachItem(*arr, [&](const typename Form::Value& p) {
     Reader<Form> pr(kind, p);
-    Posting post{pr.Str("account"), pr.Str("fund"), pr.Int("amount")};
+    Posting& post = out.emplace_back();  // filled in place, in the order read
+    post.account = pr.Str("account");
+    post.fund = pr.Str("fund");
+    post.amount = pr.Int("amount");
     if (post.amount == 0) pr.Bad("postings[].amount", "must not be 0");
     r.Check(pr.Finish());
-    out.push_back(std::move(post));
   });
   return out;
 }

@@ -323,6 +323,55 @@ TEST(ParseCanonicalEntry, ReadsByteEditsOfEverySampleLikeTheReference) {
   EXPECT_GT(tally.same_error + tally.same_entry, 1000);
 }
 
+// Objects of many members, up to the reader's index of 32 members, past it (where
+// members are walked) and past 64 (where fields are told by name): filled with
+// unknown keys, with keys that share a field's first 8 bytes and length, and with
+// keys that sort before every field; at the top and inside the nested objects.
+TEST(ParseCanonicalEntry, ReadsObjectsOfManyMembersLikeTheReference) {
+  // `j` grown to `n` members (if it has fewer): near-twins of its keys, then keys
+  // that start with `prefix` ("_" sorts before every field, "x." after most).
+  auto grow = [](json j, size_t n, std::string_view prefix) {
+    std::vector<std::string> twins;
+    for (const auto& [key, value] : j.items()) {
+      if (key.size() <= 8) continue;
+      std::string twin = key;
+      twin.back() = twin.back() == 'z' ? 'y' : 'z';
+      twins.push_back(twin);
+    }
+    for (const std::string& twin : twins) {
+      if (j.size() < n && !j.contains(twin)) j[twin] = "twin";
+    }
+    for (int i = 0; j.size() < n; ++i) {
+      j[StrCat(prefix, 100 + i)] = i;
+    }
+    return j;
+  };
+  Tally tally;
+  for (const Entry& e : Samples()) {
+    const json j = ToJson(e);
+    for (size_t n : {1, 12, 31, 32, 33, 63, 64, 65, 80}) {
+      for (std::string_view prefix : {"_", "x."}) {
+        ExpectSameReading(e.kind, *ledger::EncodeCanonicalJson(grow(j, n, prefix)), &tally);
+        for (const auto& [key, value] : j.items()) {
+          json nested = j;
+          if (value.is_object()) {
+            nested[key] = grow(value, n, prefix);
+          } else if (value.is_array() && !value.empty() && value[0].is_object()) {
+            nested[key][0] = grow(value[0], n, prefix);
+          } else {
+            continue;
+          }
+          ExpectSameReading(e.kind, *ledger::EncodeCanonicalJson(nested), &tally);
+        }
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+  EXPECT_EQ(tally.not_canonical, 0);
+  EXPECT_GT(tally.same_entry, 10);   // n below a body's own size leaves it as it is
+  EXPECT_GT(tally.same_error, 100);  // the rest name a key that is not a field
+}
+
 // The replay's Prepare reads through the fast path and, when it refuses a body,
 // gives the reference's reason: "not JSON" and "not in canonical form" stay apart.
 TEST(ReplayPrepare, GivesTheReferenceReasons) {
