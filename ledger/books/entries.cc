@@ -155,6 +155,15 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     if (required || !v.empty()) r.Check(CheckId(f.name, v));
     return v;
   };
+  // date and id into a field filled in place.
+  auto date_to = [&r](std::string* out) {
+    r.StrTo(out, "date");
+    r.Check(CheckDate("date", *out));
+  };
+  auto id_to = [&r](std::string* out, FieldName f, bool required = true) {
+    r.StrTo(out, f, required);
+    if (required || !out->empty()) r.Check(CheckId(f.name, *out));
+  };
   auto postings = [&r, kind](bool required = true) {
     return ReadPostings(r, kind, r.Obj("postings", required));
   };
@@ -206,15 +215,16 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     e.body = std::move(p);
   } else if (kind == "gift") {
     Gift& g = e.body.emplace<Gift>();  // built in place: the commonest kind, no move
-    g.date = date();
-    g.channel = r.Str("channel");
-    g.income = r.Str("income");
-    g.fund = id("fund");
-    g.campaign = id("campaign", false);
+    date_to(&g.date);
+    r.StrTo(&g.channel, "channel");
+    r.StrTo(&g.income, "income");
+    id_to(&g.fund, "fund");
+    id_to(&g.campaign, "campaign", false);
     g.amount = amount("amount");
     if (const Value* d = r.Obj("donor")) {
       Reader<Form> dr(kind, *d);
-      g.donor = Donor{dr.Str("display"), dr.Str("commitment")};
+      dr.StrTo(&g.donor.display, "display");
+      dr.StrTo(&g.donor.commitment, "commitment");
       if (g.donor.display.empty()) dr.Bad("donor.display", "must be a masked name or 爱心人士");
       if (!IsHex64(g.donor.commitment))
         dr.Bad("donor.commitment", "must be 64 lowercase hex digits");
@@ -222,13 +232,13 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
     }
     if (const Value* rc = r.Obj("receipt", false)) {
       Reader<Form> rr(kind, *rc);
-      g.receipt_book = rr.Str("book");
+      rr.StrTo(&g.receipt_book, "book");
       g.receipt_number = rr.Int("number");
       rr.Check(CheckId("receipt.book", g.receipt_book));
       if (g.receipt_number <= 0) rr.Bad("receipt.number", "must be a positive number");
       r.Check(rr.Finish());
     }
-    g.no_receipt = r.Str("no_receipt", false);
+    r.StrTo(&g.no_receipt, "no_receipt", false);
     if (g.receipt_book.empty() == g.no_receipt.empty()) {
       r.Bad("receipt",
             "or no_receipt must be given, not both: a gift either has an official "

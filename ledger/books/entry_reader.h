@@ -47,7 +47,9 @@ struct NlohmannForm {
   static bool IsInteger(const Value& v) { return v.is_number_integer(); }
   static bool IsBool(const Value& v) { return v.is_boolean(); }
   static bool Empty(const Value& v) { return v.empty(); }
-  static std::string String(const Value& v) { return v.get<std::string>(); }
+  static void AssignString(const Value& v, std::string* out) {
+    *out = v.get_ref<const std::string&>();
+  }
   static int64_t Integer(const Value& v) { return v.get<int64_t>(); }
   static bool Bool(const Value& v) { return v.get<bool>(); }
   static std::string Dump(const Value& v) { return v.dump(); }
@@ -85,7 +87,13 @@ struct CanonicalForm {
   static bool Empty(const Value& v) {
     return (v.type == Type::kObject || v.type == Type::kArray) && v.size == 0;
   }
-  static std::string String(const Value& v) { return ledger::CanonicalJsonString(v); }
+  static void AssignString(const Value& v, std::string* out) {
+    if (v.escaped) {
+      *out = ledger::CanonicalJsonString(v);
+    } else {
+      out->assign(v.text.substr(1, v.text.size() - 2));  // no escapes: the text inside the quotes
+    }
+  }
   static int64_t Integer(const Value& v) { return v.integer; }
   static bool Bool(const Value& v) { return v.type == Type::kTrue; }
   // A canonical text is what dump() writes for its value.
@@ -177,16 +185,24 @@ class Reader {
   }
 
   std::string Str(FieldName f, bool required = true) {
+    std::string s;
+    StrTo(&s, f, required);
+    return s;
+  }
+  // Str into *out, with no temporary string (for fields filled in place).
+  void StrTo(std::string* out, FieldName f, bool required = true) {
     const Value* v = Field(f);
     if (v == nullptr) {
       if (required) Bad(f.name, "is missing");
-      return "";
+      out->clear();
+      return;
     }
     if (!Form::IsString(*v)) {
       Bad(f.name, "must be a string");
-      return "";
+      out->clear();
+      return;
     }
-    return Form::String(*v);
+    Form::AssignString(*v, out);
   }
   int64_t Int(FieldName f, bool required = true) {
     const Value* v = Field(f);
@@ -285,8 +301,8 @@ std::vector<Posting> ReadPostings(Reader<Form>& r, std::string_view kind,
   Form::ForEachItem(*arr, [&](const typename Form::Value& p) {
     Reader<Form> pr(kind, p);
     Posting& post = out.emplace_back();  // filled in place, in the order read
-    post.account = pr.Str("account");
-    post.fund = pr.Str("fund");
+    pr.StrTo(&post.account, "account");
+    pr.StrTo(&post.fund, "fund");
     post.amount = pr.Int("amount");
     if (post.amount == 0) pr.Bad("postings[].amount", "must not be 0");
     r.Check(pr.Finish());
