@@ -158,8 +158,9 @@ inline uint64_t NotPlain(uint64_t w) {
 }
 // Bytes that are not key characters [A-Za-z0-9_.-].
 inline uint64_t NotKeyChar(uint64_t w) {
-  const uint64_t key = InRange(w, '-', '.') | InRange(w, '0', '9') | InRange(w, 'A', 'Z') |
-                       InRange(w, '_', '_') | InRange(w, 'a', 'z');
+  // Letters folded to lower case (b | 0x20 is in a-z exactly for A-Z and a-z).
+  const uint64_t key = InRange(w, '-', '.') | InRange(w, '0', '9') | InRange(w, '_', '_') |
+                       InRange(w | (0x20 * kOnes), 'a', 'z');
   return (w & kHigh) | (~key & kHigh);
 }
 inline size_t LowestByte(uint64_t flags) { return static_cast<size_t>(__builtin_ctzll(flags)) / 8; }

@@ -189,6 +189,29 @@ TEST(ParseCanonicalJson, AcceptsExactlyTheCanonicalTexts) {
   }
 }
 
+// Every byte in a key of every length up to 12 at every place in it: accepted
+// exactly when it is one of [A-Za-z0-9_.-]. The reader tests a key 8 bytes at a
+// time where the text goes on that far and byte by byte near its end; short texts
+// reach the second way, longer ones the first.
+TEST(ParseCanonicalJson, AcceptsExactlyTheKeyAlphabetInKeys) {
+  std::vector<CanonicalJsonNode> nodes;
+  for (int c = 0; c < 256; ++c) {
+    const bool key_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    for (size_t size = 1; size <= 12; ++size) {
+      for (size_t at = 0; at < size; ++at) {
+        std::string key(size, 'k');
+        key[at] = static_cast<char>(c);
+        for (const std::string& text :
+             {"{\"" + key + "\":1}", "{\"" + key + "\":\"a long value\"}"}) {
+          EXPECT_EQ(ParseCanonicalJson(text, &nodes).ok(), key_char)
+              << "byte " << c << " at " << at << " in " << text;
+        }
+      }
+    }
+  }
+}
+
 TEST(ParseCanonicalJson, SaysWhereAndWhat) {
   std::vector<CanonicalJsonNode> nodes;
   absl::Status s = ParseCanonicalJson(R"({"b":1,"a":2})", &nodes);
