@@ -2,14 +2,12 @@
 #include <chrono>
 #include <iostream>
 
-#include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "tools/audit/audit.h"
 
 namespace boai::audit {
-namespace {}  // namespace
 
 Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
                          const std::vector<ledger::CosignerVerifier>& cosigners,
