@@ -426,10 +426,8 @@ absl::StatusOr<AppendResult> Ledger::RotateKey(std::string_view reason) {
         "a key rotation needs a reason of 1 to 500 bytes (it is public, e.g. \"annual rotation\" "
         "or \"the server was replaced\")");
   }
-  for (char c : reason) {
-    if (static_cast<unsigned char>(c) < 0x20) {
-      return absl::InvalidArgumentError("the rotation reason must not contain control characters");
-    }
+  if (HasControlChar(reason)) {
+    return absl::InvalidArgumentError("the rotation reason must not contain control characters");
   }
   absl::StatusOr<NoteSigner> next = NoteSigner::Generate(origin_);
   if (!next.ok()) return next.status();

@@ -41,6 +41,13 @@ std::string_view StripWhitespace(std::string_view s) {
   return s;
 }
 
+bool HasControlChar(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return true;
+  }
+  return false;
+}
+
 bool ParseDecimal(std::string_view s, uint64_t* out) {
   if (s.empty() || (s.size() > 1 && s[0] == '0')) return false;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);

@@ -58,6 +58,9 @@ bool HexDecode(std::string_view hex, std::string* out);
 // Splits on `sep`; "" gives one empty piece, like absl::StrSplit.
 std::vector<std::string_view> Split(std::string_view s, char sep);
 std::string_view StripWhitespace(std::string_view s);
+// True if any byte is an ASCII control character (below 0x20): text that is
+// published (a reason, a display name) must not hide line breaks or escapes.
+bool HasControlChar(std::string_view s);
 // Decimal without sign, leading zeroes (except "0") or spaces.
 bool ParseDecimal(std::string_view s, uint64_t* out);
 

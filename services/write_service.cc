@@ -107,10 +107,8 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
             "display DONOR_DISPLAY_AS_GIVEN needs display_name (1-256 bytes), e.g. an "
             "organisation's name");
       }
-      for (char c : d) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-          return absl::InvalidArgumentError("display_name must not contain control characters");
-        }
+      if (HasControlChar(d)) {
+        return absl::InvalidArgumentError("display_name must not contain control characters");
       }
       g.donor.display = std::string(d);
       break;
