@@ -107,26 +107,47 @@ absl::StatusOr<Hash> HashFromBytes(std::string_view raw) {
   return h;
 }
 
-absl::StatusOr<Hash> HashFromHex(std::string_view hex) {
-  // Hot in verification (every leaf's prev): a table, no allocation.
-  static constexpr auto kNibble = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
-    for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<int8_t>(10 + c);
-    return t;
-  }();
-  Hash h;
-  bool ok = hex.size() == 2 * kHashSize;
-  for (size_t i = 0; ok && i < kHashSize; ++i) {
-    int hi = kNibble[static_cast<uint8_t>(hex[2 * i])];
-    int lo = kNibble[static_cast<uint8_t>(hex[2 * i + 1])];
-    ok = hi >= 0 && lo >= 0;
-    h[i] = static_cast<uint8_t>(hi << 4 | lo);
+namespace {
+
+// Hex digit values, -1 for anything else: lower case only, or either case.
+constexpr std::array<int8_t, 256> NibbleTable(bool upper) {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
+  for (int c = 0; c < 6; ++c) {
+    t['a' + c] = static_cast<int8_t>(10 + c);
+    if (upper) t['A' + c] = static_cast<int8_t>(10 + c);
   }
-  if (ok) return h;
+  return t;
+}
+constexpr std::array<int8_t, 256> kLowerNibble = NibbleTable(false);
+constexpr std::array<int8_t, 256> kAnyNibble = NibbleTable(true);
+
+// Hot in verification (every leaf's prev): a table, no allocation, and every digit
+// looked up without an early exit; one check at the end.
+bool DecodeHexHash(std::string_view hex, const std::array<int8_t, 256>& nibble, Hash* out) {
+  if (hex.size() != 2 * kHashSize) return false;
+  int bad = 0;
+  for (size_t i = 0; i < kHashSize; ++i) {
+    int hi = nibble[static_cast<uint8_t>(hex[2 * i])];
+    int lo = nibble[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= hi | lo;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return bad >= 0;
+}
+
+}  // namespace
+
+absl::StatusOr<Hash> HashFromHex(std::string_view hex) {
+  Hash h;
+  if (DecodeHexHash(hex, kAnyNibble, &h)) return h;
   return absl::InvalidArgumentError(
       StrCat("expected a SHA-256 hash as 64 hex digits, got \"", hex, "\""));
+}
+
+bool HashFromLowerHex(std::string_view hex, Hash* out) {
+  return DecodeHexHash(hex, kLowerNibble, out);
 }
 
 absl::StatusOr<Hash> HashFromBase64(std::string_view b64) {

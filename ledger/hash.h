@@ -52,6 +52,8 @@ std::string HashToBase64(const Hash& h);    // standard base64 with padding (44 
 
 // Parse 64 hex digits (either case). InvalidArgument names the bad input.
 absl::StatusOr<Hash> HashFromHex(std::string_view hex);
+// Exactly 64 lower-case hex digits (the canonical form leaves use) into *out.
+bool HashFromLowerHex(std::string_view hex, Hash* out);
 // Parse standard base64 of exactly 32 bytes.
 absl::StatusOr<Hash> HashFromBase64(std::string_view b64);
 // Copy 32 raw bytes. InvalidArgument if the size is wrong.

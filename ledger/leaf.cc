@@ -2,8 +2,6 @@
 
 #include <simdjson.h>
 
-#include <array>
-
 #include "ledger/canonical_json.h"
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
@@ -113,27 +111,6 @@ bool EatBackPlainString(std::string_view* s, std::string_view* out, bool kind_ch
   return true;
 }
 
-// 64 lower-case hex digits, the only form canonical leaves use. Every digit is
-// looked up without an early exit; one check at the end.
-bool LowerHexHash(std::string_view hex, Hash* out) {
-  static constexpr auto kNibble = [] {
-    std::array<int8_t, 256> t{};
-    t.fill(-1);
-    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<int8_t>(c);
-    for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<int8_t>(10 + c);
-    return t;
-  }();
-  if (hex.size() != 2 * kHashSize) return false;
-  int bad = 0;
-  for (size_t i = 0; i < kHashSize; ++i) {
-    int hi = kNibble[static_cast<uint8_t>(hex[2 * i])];
-    int lo = kNibble[static_cast<uint8_t>(hex[2 * i + 1])];
-    bad |= hi | lo;
-    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return bad >= 0;
-}
-
 }  // namespace
 
 absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
@@ -142,7 +119,7 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
   LeafView out;
   std::string_view key, kind, prev;
   // prev is exactly 64 hex digits in quotes: converted and checked in one pass
-  // (LowerHexHash) rather than scanned as a general string first.
+  // (HashFromLowerHex) rather than scanned as a general string first.
   auto eat_prev = [&s, &prev] {
     if (s.size() < 66 || s.back() != '"' || s[s.size() - 66] != '"') return false;
     prev = s.substr(s.size() - 65, 64);
@@ -151,7 +128,7 @@ absl::StatusOr<LeafView> LeafDecoder::DecodeEnvelope(std::string_view bytes) {
   };
   Hash prev_hash;
   bool ok = EatBack(&s, ",\"v\":1}") && EatBackUint(&s, &out.header.time_ms) &&
-            EatBack(&s, ",\"time_ms\":") && eat_prev() && LowerHexHash(prev, &prev_hash) &&
+            EatBack(&s, ",\"time_ms\":") && eat_prev() && HashFromLowerHex(prev, &prev_hash) &&
             EatBack(&s, ",\"prev\":") && EatBackPlainString(&s, &kind, true) &&
             EatBack(&s, ",\"kind\":") && EatBackPlainString(&s, &key, false) &&
             EatBack(&s, ",\"key\":") && EatBackUint(&s, &out.header.index) &&
