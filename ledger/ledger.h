@@ -67,6 +67,10 @@ class BatchHook {
   // A non-OK status rejects this entry only (it gets no index).
   virtual absl::Status Apply(const EntryDraft& draft, uint64_t index, uint64_t time_ms,
                              rocksdb::WriteBatch* batch) = 0;
+  // Called once after the batch's last Apply, before it is written: stages what is
+  // kept per batch rather than per entry (the books' derived records, written once
+  // each however many of the batch's entries changed them).
+  virtual void Seal(rocksdb::WriteBatch* batch) {}
   // The batch is durable: staged effects become the state.
   virtual void Commit() = 0;
   // The batch failed: forget every staged effect.

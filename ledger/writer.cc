@@ -311,6 +311,7 @@ void Ledger::StageBatch(std::vector<Request>& requests, Head& head, rocksdb::Wri
       ++head.size;
     }
   }
+  if (options_.hook != nullptr) options_.hook->Seal(wb);
   if (head.size == start_size) return;
   Checkpoint cp{origin_, head.size, head.frontier.Root()};
   *checkpoint = SignNote(cp.Body(), *signer_);

@@ -56,7 +56,12 @@ absl::Status BooksHook::Apply(const ledger::EntryDraft& draft, uint64_t index, u
     entry = &*parsed;
   }
   std::unique_lock lock(mu_);
-  absl::Status s = books_->Apply(*entry, index, time_ms);
+  return books_->Apply(*entry, index, time_ms);
+}
+
+void BooksHook::Seal(rocksdb::WriteBatch* batch) {
+  if (storage_ == nullptr) return;
+  std::unique_lock lock(mu_);
   for (auto& [key, value] : books_->TakeDirty()) {
     if (value.has_value()) {
       batch->Put(storage_->cf(ledger::Cf::kState), key, *value);
@@ -64,7 +69,6 @@ absl::Status BooksHook::Apply(const ledger::EntryDraft& draft, uint64_t index, u
       batch->Delete(storage_->cf(ledger::Cf::kState), key);
     }
   }
-  return s;
 }
 
 void BooksHook::Abort() {

@@ -26,6 +26,8 @@ class BooksHook : public ledger::BatchHook {
   // their parsed Entry in `parsed` or a body that parses.
   absl::Status Apply(const ledger::EntryDraft& draft, uint64_t index, uint64_t time_ms,
                      rocksdb::WriteBatch* batch) override;
+  // Stages the derived records the batch's entries changed, once each.
+  void Seal(rocksdb::WriteBatch* batch) override;
   void Commit() override {}
   void Abort() override;
 

@@ -110,8 +110,9 @@ TEST(Ledger, FailedBatchStoresNothingAndItsIndexesAreReused) {
   EXPECT_TRUE(report->ok()) << report->finding->check << ": " << report->finding->detail;
 }
 
-// Rules for the hook test: refuses bodies with "refuse":true, and stages one state
-// record per accepted entry.
+// Rules for the hook test: refuses bodies with "refuse":true, stages one state
+// record per accepted entry, and one per batch when sealed (how many entries the
+// batch's Applys accepted).
 class CountingHook : public BatchHook {
  public:
   absl::Status Open(const Storage& storage) override {
@@ -128,8 +129,15 @@ class CountingHook : public BatchHook {
       return absl::FailedPreconditionError("refused by the rules");
     }
     applied.push_back(index);
+    ++since_seal;
     batch->Put(cf, "seen-" + d.key, std::to_string(index));
     return absl::OkStatus();
+  }
+  void Seal(rocksdb::WriteBatch* batch) override {
+    std::lock_guard<std::mutex> lock(mu);
+    seals.push_back(since_seal);
+    batch->Put(cf, "sealed-" + std::to_string(seals.size()), std::to_string(since_seal));
+    since_seal = 0;
   }
   void Commit() override { ++commits; }
   void Abort() override { ++aborts; }
@@ -138,6 +146,8 @@ class CountingHook : public BatchHook {
   absl::Status open_error = absl::OkStatus();
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   std::vector<uint64_t> applied;
+  int since_seal = 0;
+  std::vector<int> seals;  // per sealed batch: the entries its Applys accepted
   std::atomic<int> opens{0}, commits{0}, aborts{0};
 };
 
@@ -163,12 +173,16 @@ TEST(Ledger, BatchHookSeesLogOrderAndFailedBatchesAbort) {
   EXPECT_EQ(rs[2]->index, 2u);  // the refused entry took no index
   EXPECT_EQ(hook.applied, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(hook.commits.load(), 1);
+  EXPECT_EQ(hook.seals, (std::vector<int>{2}));  // once, after the batch's last Apply
   EXPECT_EQ(**l->storage()->Get(Cf::kState, "seen-h3"), "2");
+  EXPECT_EQ(**l->storage()->Get(Cf::kState, "sealed-1"), "2");  // written with the batch
 
   fail = true;
   EXPECT_FALSE(l->Append(Gift("h4")).ok());
   EXPECT_EQ(hook.aborts.load(), 1);
   EXPECT_EQ(*l->storage()->Get(Cf::kState, "seen-h4"), std::nullopt);  // staged effects dropped
+  EXPECT_EQ(hook.seals, (std::vector<int>{2, 1}));
+  EXPECT_EQ(*l->storage()->Get(Cf::kState, "sealed-2"), std::nullopt);
   fail = false;
   absl::StatusOr<AppendResult> r = l->Append(Gift("h4"));
   ASSERT_TRUE(r.ok());

@@ -69,5 +69,35 @@ TEST_F(BooksRulesTest, StateSurvivesReopenAndRebuildsFromLeaves) {
   Ok("payment.approve", kApprover, Decide("2022-05-11", r));
 }
 
+// A batch stores each derived record it changed once, with the value its last
+// entry left, in the same write as the entries; a refused entry leaves no trace.
+TEST_F(BooksRulesTest, ABatchStoresTheStateItsLastEntryLeft) {
+  Standard();
+  std::vector<ledger::EntryDraft> drafts;
+  auto draft = [&](const std::string& kind, const std::string& by, Body body) {
+    absl::StatusOr<ledger::EntryDraft> d =
+        h_.clerk()->Draft(kind, by, std::move(body), StrCat("batch-", drafts.size()));
+    ASSERT_TRUE(d.ok()) << d.status();
+    drafts.push_back(std::move(*d));
+  };
+  draft("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100), 1));
+  draft("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(200), 2));
+  draft("payment.request", kClerk, MakeRequest("2022-05-11", "fund.relief", Yuan(5000)));
+  draft("gift", kClerk, MakeGift("2022-05-11", "bank", "fund.relief", Yuan(300), 3));
+  const uint64_t size = h_.ledger()->Size();
+  std::vector<absl::StatusOr<ledger::AppendResult>> rs = h_.ledger()->AppendMany(std::move(drafts));
+  ASSERT_EQ(rs.size(), 4u);
+  EXPECT_TRUE(rs[0].ok() && rs[1].ok() && rs[3].ok());
+  EXPECT_EQ(rs[2].status().code(), Code::kFailedPrecondition) << rs[2].status();  // overspends
+  EXPECT_EQ(h_.ledger()->Size(), size + 3);
+  EXPECT_EQ(Fund("fund.relief").net, Yuan(600));
+  EXPECT_EQ(h_.StoredState(), h_.Snapshot());
+  const auto before = h_.Snapshot();
+  h_.Close();
+  ASSERT_TRUE(h_.Open().ok());
+  EXPECT_EQ(h_.Snapshot(), before);
+  EXPECT_EQ(RebuildFromLeaves(*h_.ledger())->Snapshot(), before);
+}
+
 }  // namespace
 }  // namespace boai::books
