@@ -18,7 +18,21 @@ bool ValidKey(std::string_view k) {
   return true;
 }
 
-absl::Status Encode(const nlohmann::json& v, const std::string& path, std::string* out) {
+// Where a value sits, as a chain up to the root; spelled out ("$.a[2].b") only for
+// an error, so encoding builds no path strings.
+struct Path {
+  const Path* parent = nullptr;  // nullptr: the root, "$"
+  std::string_view key;          // a member's key, or
+  size_t index = 0;              // an array item's index, when key is empty
+
+  std::string ToString() const {
+    if (parent == nullptr) return "$";
+    return key.empty() ? StrCat(parent->ToString(), "[", index, "]")
+                       : StrCat(parent->ToString(), ".", key);
+  }
+};
+
+absl::Status Encode(const nlohmann::json& v, const Path& at, std::string* out) {
   using T = nlohmann::json::value_t;
   switch (v.type()) {
     case T::null:
@@ -31,7 +45,7 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       int64_t x = v.get<int64_t>();
       if (x > kMaxJsonInteger || x < -kMaxJsonInteger) {
         return absl::InvalidArgumentError(
-            StrCat("JSON value at ", path, " is ", x, ", outside +-(2^53-1)"));
+            StrCat("JSON value at ", at.ToString(), " is ", x, ", outside +-(2^53-1)"));
       }
       StrAppend(out, x);
       return absl::OkStatus();
@@ -40,19 +54,20 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       uint64_t x = v.get<uint64_t>();
       if (x > static_cast<uint64_t>(kMaxJsonInteger)) {
         return absl::InvalidArgumentError(
-            StrCat("JSON value at ", path, " is ", x, ", above 2^53-1"));
+            StrCat("JSON value at ", at.ToString(), " is ", x, ", above 2^53-1"));
       }
       StrAppend(out, x);
       return absl::OkStatus();
     }
     case T::number_float:
       return absl::InvalidArgumentError(
-          StrCat("JSON value at ", path,
+          StrCat("JSON value at ", at.ToString(),
                  " is a fraction; the ledger stores integers only (amounts in fen)"));
     case T::string: {
       const std::string& s = v.get_ref<const std::string&>();
       if (!IsValidUtf8(s)) {
-        return absl::InvalidArgumentError(StrCat("JSON string at ", path, " is not UTF-8"));
+        return absl::InvalidArgumentError(
+            StrCat("JSON string at ", at.ToString(), " is not UTF-8"));
       }
       AppendJsonString(out, s);
       return absl::OkStatus();
@@ -62,7 +77,7 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       size_t i = 0;
       for (const auto& item : v) {
         if (i > 0) out->push_back(',');
-        absl::Status s = Encode(item, StrCat(path, "[", i, "]"), out);
+        absl::Status s = Encode(item, Path{&at, {}, i}, out);
         if (!s.ok()) return s;
         ++i;
       }
@@ -74,14 +89,14 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
       bool first = true;
       for (const auto& [key, item] : v.items()) {  // std::map: sorted by bytes
         if (!ValidKey(key)) {
-          return absl::InvalidArgumentError(
-              StrCat("JSON key \"", key, "\" at ", path, " must be ASCII letters, digits, _ . -"));
+          return absl::InvalidArgumentError(StrCat("JSON key \"", key, "\" at ", at.ToString(),
+                                                   " must be ASCII letters, digits, _ . -"));
         }
         if (!first) out->push_back(',');
         first = false;
         AppendJsonString(out, key);
         out->push_back(':');
-        absl::Status s = Encode(item, StrCat(path, ".", key), out);
+        absl::Status s = Encode(item, Path{&at, key, 0}, out);
         if (!s.ok()) return s;
       }
       out->push_back('}');
@@ -89,7 +104,7 @@ absl::Status Encode(const nlohmann::json& v, const std::string& path, std::strin
     }
     default:
       return absl::InvalidArgumentError(
-          StrCat("JSON value at ", path, " has a type the ledger does not store"));
+          StrCat("JSON value at ", at.ToString(), " has a type the ledger does not store"));
   }
 }
 
@@ -495,7 +510,7 @@ std::string CanonicalJsonString(const CanonicalJsonNode& node) {
 
 absl::StatusOr<std::string> EncodeCanonicalJson(const nlohmann::json& value) {
   std::string out;
-  absl::Status s = Encode(value, "$", &out);
+  absl::Status s = Encode(value, Path{}, &out);
   if (!s.ok()) return s;
   return out;
 }
@@ -503,8 +518,12 @@ absl::StatusOr<std::string> EncodeCanonicalJson(const nlohmann::json& value) {
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  size_t plain = 0;  // the first byte not yet written
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;  // written literally, in runs
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -528,15 +547,12 @@ void AppendJsonString(std::string* out, std::string_view s) {
         out->append("\\t");
         break;
       default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(ch);
-        }
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
     }
   }
+  out->append(s.data() + plain, s.size() - plain);
   out->push_back('"');
 }
 

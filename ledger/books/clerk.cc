@@ -52,10 +52,9 @@ absl::StatusOr<ledger::EntryDraft> Clerk::Draft(std::string kind, std::string by
   // and the same errors as ParseEntry, without building a second JSON tree). A
   // body that cannot be encoded is refused with ParseEntry's words when it has
   // some, as before.
-  nlohmann::json json = ToJson(e);
-  absl::StatusOr<std::string> canonical = ledger::EncodeCanonicalJson(json);
+  absl::StatusOr<std::string> canonical = EncodeBody(e);
   absl::StatusOr<Entry> parsed =
-      canonical.ok() ? ParseCanonicalEntry(e.kind, *canonical) : ParseEntry(e.kind, json);
+      canonical.ok() ? ParseCanonicalEntry(e.kind, *canonical) : ParseEntry(e.kind, ToJson(e));
   if (!parsed.ok()) return parsed.status();
   if (!canonical.ok()) return canonical.status();
   return ledger::EntryDraft{parsed->kind, std::move(key), std::move(*canonical),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <set>
 
 #include "ledger/books/entry_reader.h"
@@ -362,6 +363,72 @@ absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_vie
   absl::Status s = ledger::ParseCanonicalJson(body, &nodes);
   if (!s.ok()) return absl::InvalidArgumentError(StrCat(kind, " entry: ", ToStd(s.message())));
   return ParseBody<CanonicalForm>(kind, nodes.front());
+}
+
+namespace {
+
+// A gift's canonical body, members in byte order of their keys as the canonical
+// encoder sorts them. nullopt when a value is outside canonical JSON (a string
+// that is not UTF-8, an integer beyond 2^53-1), for the generic encoder to name.
+std::optional<std::string> EncodeGiftBody(const std::string& by, const Gift& g) {
+  std::string out;
+  out.reserve(384 + 96 * g.postings.size());
+  bool ok = true;
+  auto str = [&out, &ok](std::string_view key, std::string_view v) {
+    out.append(key);
+    if (!ledger::IsValidUtf8(v)) ok = false;
+    ledger::AppendJsonString(&out, v);
+  };
+  auto num = [&out, &ok](std::string_view key, int64_t v) {
+    out.append(key);
+    if (v > ledger::kMaxJsonInteger || v < -ledger::kMaxJsonInteger) ok = false;
+    StrAppend(&out, v);
+  };
+  num("{\"amount\":", g.amount);
+  str(",\"by\":", by);
+  if (!g.campaign.empty()) str(",\"campaign\":", g.campaign);
+  str(",\"channel\":", g.channel);
+  str(",\"date\":", g.date);
+  str(",\"donor\":{\"commitment\":", g.donor.commitment);
+  str(",\"display\":", g.donor.display);
+  str("},\"fund\":", g.fund);
+  if (g.in_kind.has_value()) {
+    str(",\"in_kind\":{\"description\":", g.in_kind->description);
+    str(",\"evidence_sha256\":", g.in_kind->evidence_sha256);
+    str(",\"method\":", g.in_kind->method);
+    num(",\"quantity\":", g.in_kind->quantity);
+    str(",\"unit\":", g.in_kind->unit);
+    out.push_back('}');
+  }
+  str(",\"income\":", g.income);
+  // As ToJson: both when both are set, so that the reader refuses the gift.
+  if (g.receipt_book.empty() || !g.no_receipt.empty()) str(",\"no_receipt\":", g.no_receipt);
+  out.append(",\"postings\":[");
+  for (size_t i = 0; i < g.postings.size(); ++i) {
+    const Posting& p = g.postings[i];
+    str(i == 0 ? "{\"account\":" : ",{\"account\":", p.account);
+    num(",\"amount\":", p.amount);
+    str(",\"fund\":", p.fund);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (!g.receipt_book.empty()) {
+    str(",\"receipt\":{\"book\":", g.receipt_book);
+    num(",\"number\":", g.receipt_number);
+    out.push_back('}');
+  }
+  out.push_back('}');
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeBody(const Entry& e) {
+  if (const Gift* g = std::get_if<Gift>(&e.body)) {
+    if (std::optional<std::string> body = EncodeGiftBody(e.by, *g)) return std::move(*body);
+  }
+  return ledger::EncodeCanonicalJson(ToJson(e));
 }
 
 nlohmann::json ToJson(const Entry& e) {

@@ -163,6 +163,11 @@ absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_vie
 // The body as JSON (to be canonically encoded for the leaf).
 nlohmann::json ToJson(const Entry& e);
 
+// The leaf body: EncodeCanonicalJson(ToJson(e)), byte for byte and error for error.
+// A gift (the bulk of every import) is written straight from its fields, without
+// building the JSON tree.
+absl::StatusOr<std::string> EncodeBody(const Entry& e);
+
 nlohmann::json PostingsJson(const std::vector<Posting>& postings);
 
 // The postings an entry carries (empty for kinds that move no money).

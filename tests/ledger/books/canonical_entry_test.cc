@@ -419,5 +419,67 @@ TEST(ReplayPrepare, GivesTheReferenceReasons) {
   EXPECT_FALSE(log->has_value());
 }
 
+// The gift writer gives the generic encoder's bytes, and its errors, for gifts of
+// every shape: optional members present or not, strings that need escapes, are
+// not UTF-8 or sort oddly, integers at and past the canonical range.
+TEST(EncodeBody, WritesGiftsExactlyAsTheGenericEncoder) {
+  const std::vector<std::string> strings = {"",
+                                            "bank",
+                                            "张*",
+                                            "fund.relief",
+                                            "a\"quote\\back",
+                                            std::string("nul\0byte", 8),
+                                            "tab\tnew\nline\x01\x1f",
+                                            "\xe2\x82\xac euro",
+                                            "\xff not utf-8",
+                                            "\xed\xa0\x80"};
+  const std::vector<int64_t> numbers = {0,
+                                        1,
+                                        -1,
+                                        12345,
+                                        -250000,
+                                        ledger::kMaxJsonInteger,
+                                        -ledger::kMaxJsonInteger,
+                                        ledger::kMaxJsonInteger + 1,
+                                        -ledger::kMaxJsonInteger - 1};
+  std::mt19937 rng(2026);
+  auto s = [&] { return strings[rng() % strings.size()]; };
+  auto n = [&] { return rng() % 4 == 0 ? numbers[rng() % numbers.size()] : int64_t{1000}; };
+  int same = 0, refused = 0;
+  for (int round = 0; round < 4000; ++round) {
+    Gift g;
+    g.date = rng() % 3 ? "2022-05-10" : s();
+    g.channel = s();
+    g.income = s();
+    g.fund = s();
+    if (rng() % 2) g.campaign = s();
+    g.amount = n();
+    g.donor = Donor{s(), s()};
+    if (rng() % 2) {
+      g.receipt_book = s();
+      g.receipt_number = n();
+    }
+    if (rng() % 2) g.no_receipt = s();
+    if (rng() % 3 == 0) g.in_kind = InKind{s(), s(), s(), n(), s()};
+    for (int p = static_cast<int>(rng() % 4); p > 0; --p) g.postings.push_back({s(), s(), n()});
+    Entry e{"gift", s(), g};
+    absl::StatusOr<std::string> fast = EncodeBody(e);
+    absl::StatusOr<std::string> reference = ledger::EncodeCanonicalJson(ToJson(e));
+    ASSERT_EQ(fast.ok(), reference.ok()) << "round " << round;
+    if (reference.ok()) {
+      ASSERT_EQ(*fast, *reference) << "round " << round;
+      ++same;
+    } else {
+      ASSERT_EQ(fast.status(), reference.status()) << "round " << round;
+      ++refused;
+    }
+  }
+  EXPECT_GT(same, 200);
+  EXPECT_GT(refused, 200);
+  for (const Entry& e : Samples()) {  // the other kinds go through the generic encoder
+    EXPECT_EQ(*EncodeBody(e), *ledger::EncodeCanonicalJson(ToJson(e))) << e.kind;
+  }
+}
+
 }  // namespace
 }  // namespace boai::books
