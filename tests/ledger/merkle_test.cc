@@ -1,140 +1,37 @@
 // Tests for ledger/merkle.h against a naive transcription of RFC 9162 section 2.1
-// and against the RFC 6962 known-answer vectors of Certificate Transparency.
+// (the RFC 6962 known answers are in merkle_known_answer_test.cc).
 #include "ledger/merkle.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
-#include <map>
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "ledger/hash.h"
+#include "tests/ledger/merkle_test_support.h"
 
 namespace boai::ledger {
 namespace {
 
+using merkle_testing::MemoryNodes;
+using merkle_testing::NaiveLeafHash;
+using merkle_testing::NaiveMth;
+using merkle_testing::NaiveNodeHash;
+using merkle_testing::NaivePath;
+using merkle_testing::NaiveProof;
+using merkle_testing::NaiveSha256;
+using merkle_testing::Span;
+using merkle_testing::TestLeaves;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// ---------------------------------------------------------------------------
-// The naive model: RFC 9162 section 2.1, written down as literally as possible.
-// It does its own SHA-256 through OpenSSL's one-shot EVP_Digest, so it shares no
-// code with ledger/hash.cc.
-
-Hash NaiveSha256(const std::string& bytes) {
-  Hash out;
-  unsigned int len = 0;
-  EXPECT_EQ(EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr), 1);
-  EXPECT_EQ(len, kHashSize);
-  return out;
-}
-
-std::string Raw(const Hash& h) { return std::string(h.begin(), h.end()); }
-
-// RFC 9162 2.1.1: MTH({d(0)}) = SHA-256(0x00 || d(0)).
-Hash NaiveLeafHash(const std::string& leaf) { return NaiveSha256(std::string(1, '\0') + leaf); }
-
-// SHA-256(0x01 || left || right).
-Hash NaiveNodeHash(const Hash& left, const Hash& right) {
-  return NaiveSha256(std::string(1, '\x01') + Raw(left) + Raw(right));
-}
-
-// "the largest power of two smaller than n (i.e., k < n <= 2k)"
-size_t LargestPowerOfTwoBelow(size_t n) {
-  size_t k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-// A list D[lo:hi] of leaves, as the RFC writes sublists.
-struct Span {
-  const std::vector<std::string>* d;
-  size_t lo, hi;
-  size_t size() const { return hi - lo; }
-  Span Sub(size_t a, size_t b) const { return Span{d, lo + a, lo + b}; }
-};
-
-// RFC 9162 2.1.1. (MTH of the empty list is the hash of the empty string; the
-// ledger never asks for it.)
-Hash NaiveMth(Span s) {
-  size_t n = s.size();
-  if (n == 0) return NaiveSha256("");
-  if (n == 1) return NaiveLeafHash((*s.d)[s.lo]);
-  size_t k = LargestPowerOfTwoBelow(n);
-  return NaiveNodeHash(NaiveMth(s.Sub(0, k)), NaiveMth(s.Sub(k, n)));
-}
-
-// RFC 9162 2.1.3.1: PATH(m, D[n]).
-std::vector<Hash> NaivePath(size_t m, Span s) {
-  size_t n = s.size();
-  if (n == 1) return {};  // PATH(0, {d(0)}) = {}
-  size_t k = LargestPowerOfTwoBelow(n);
-  std::vector<Hash> out;
-  if (m < k) {
-    out = NaivePath(m, s.Sub(0, k));
-    out.push_back(NaiveMth(s.Sub(k, n)));
-  } else {
-    out = NaivePath(m - k, s.Sub(k, n));
-    out.push_back(NaiveMth(s.Sub(0, k)));
-  }
-  return out;
-}
-
-// RFC 9162 2.1.4.1: SUBPROOF(m, D[n], b).
-std::vector<Hash> NaiveSubproof(size_t m, Span s, bool b) {
-  size_t n = s.size();
-  if (m == n) {
-    if (b) return {};
-    return {NaiveMth(s)};
-  }
-  size_t k = LargestPowerOfTwoBelow(n);
-  std::vector<Hash> out;
-  if (m <= k) {
-    out = NaiveSubproof(m, s.Sub(0, k), b);
-    out.push_back(NaiveMth(s.Sub(k, n)));
-  } else {
-    out = NaiveSubproof(m - k, s.Sub(k, n), false);
-    out.push_back(NaiveMth(s.Sub(0, k)));
-  }
-  return out;
-}
-
-// RFC 9162 2.1.4.1: PROOF(m, D[n]) = SUBPROOF(m, D[n], true).
-std::vector<Hash> NaiveProof(size_t m, Span s) { return NaiveSubproof(m, s, true); }
-
-// ---------------------------------------------------------------------------
-// Stored nodes in memory, fed by Frontier::Append's sink.
-
-class MemoryNodes : public NodeSource {
- public:
-  absl::StatusOr<Hash> Node(int level, uint64_t index) const override {
-    ++reads_;
-    auto it = nodes_.find({level, index});
-    if (it == nodes_.end()) {
-      return absl::NotFoundError("node " + std::to_string(level) + "/" + std::to_string(index));
-    }
-    return it->second;
-  }
-  // The sink for Frontier::Append. Each complete subtree must be reported once.
-  Frontier::NodeSink Sink() {
-    return [this](int level, uint64_t index, const Hash& h) {
-      bool inserted = nodes_.emplace(std::make_pair(level, index), h).second;
-      EXPECT_TRUE(inserted) << "node " << level << "/" << index << " reported twice";
-    };
-  }
-  const std::map<std::pair<int, uint64_t>, Hash>& nodes() const { return nodes_; }
-  int reads() const { return reads_; }
-
- private:
-  std::map<std::pair<int, uint64_t>, Hash> nodes_;
-  mutable int reads_ = 0;
-};
 
 // The nodes of `all` a tree of `size` leaves has: complete subtrees inside [0, size).
 // Proofs and roots at `size` must be computable from these alone.
@@ -156,34 +53,9 @@ class PrefixNodes : public NodeSource {
 
 constexpr size_t kMaxSize = 64;
 
-// The RFC 6962 test-vector leaves (see KnownAnswer below), then distinct leaves of
-// varying length, some empty-ish and binary.
-std::vector<std::string> TestLeaves(size_t n) {
-  std::vector<std::string> leaves = {
-      "",
-      std::string(1, '\0'),
-      "\x10",
-      "\x20\x21",
-      "\x30\x31",
-      "\x40\x41\x42\x43",
-      "\x50\x51\x52\x53\x54\x55\x56\x57",
-      "\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"};
-  for (size_t i = leaves.size(); i < n; ++i) {
-    leaves.push_back("leaf " + std::to_string(i) + std::string(i % 5, static_cast<char>(i)));
-  }
-  leaves.resize(n);
-  return leaves;
-}
-
 Hash Flip(Hash h, int byte, int bit) {
   h[byte] ^= static_cast<uint8_t>(1u << bit);
   return h;
-}
-
-Hash HexHash(std::string_view hex) {
-  absl::StatusOr<Hash> h = HashFromHex(hex);
-  EXPECT_TRUE(h.ok()) << h.status();
-  return h.ok() ? *h : Hash{};
 }
 
 // A tree of kMaxSize leaves built once, with the naive roots at every size.
@@ -212,146 +84,6 @@ TEST(MerkleHash, MatchesNaiveHashing) {
   Hash a = NaiveLeafHash("a"), b = NaiveLeafHash("b");
   EXPECT_EQ(NodeHash(a, b), NaiveNodeHash(a, b));
   EXPECT_NE(NodeHash(a, b), NodeHash(b, a));
-}
-
-// RFC 6962 known answers. Leaves, roots and node hashes from
-// github.com/transparency-dev/merkle testonly/constants.go (LeafInputs, RootHashes,
-// NodeHashes; the vectors originate in google/certificate-transparency's
-// merkle_tree_test). Proofs from transparency-dev/merkle proof/verify_test.go
-// (inclusionProofs, consistencyProofs; their leaf numbers are 1-based).
-constexpr const char* kCtRoots[] = {
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-};
-
-TEST(MerkleKnownAnswer, RootsAndNodesOfTheRfc6962Vectors) {
-  std::vector<std::string> leaves = TestLeaves(8);
-  ASSERT_EQ(leaves[7],
-            std::string("\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"));
-  EXPECT_EQ(HashToHex(Sha256("")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  MemoryNodes nodes;
-  Frontier f;
-  for (size_t i = 0; i < 8; ++i) {
-    f.Append(LeafHash(leaves[i]), nodes.Sink());
-    EXPECT_EQ(HashToHex(f.Root()), kCtRoots[i]) << "size " << i + 1;
-    absl::StatusOr<Hash> root = RootAt(nodes, i + 1);
-    ASSERT_TRUE(root.ok()) << root.status();
-    EXPECT_EQ(HashToHex(*root), kCtRoots[i]) << "size " << i + 1;
-    EXPECT_EQ(HashToHex(NaiveMth(Span{&leaves, 0, i + 1})), kCtRoots[i]) << "size " << i + 1;
-  }
-  // Every complete subtree, exactly as NodeHashes() lists them.
-  const std::map<std::pair<int, uint64_t>, std::string> want = {
-      {{0, 0}, "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"},
-      {{0, 1}, "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"},
-      {{0, 2}, "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"},
-      {{0, 3}, "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7"},
-      {{0, 4}, "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"},
-      {{0, 5}, "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"},
-      {{0, 6}, "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"},
-      {{0, 7}, "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"},
-      {{1, 0}, "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"},
-      {{1, 1}, "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"},
-      {{1, 2}, "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"},
-      {{1, 3}, "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"},
-      {{2, 0}, "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"},
-      {{2, 1}, "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"},
-      {{3, 0}, "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"},
-  };
-  std::map<std::pair<int, uint64_t>, std::string> got;
-  for (const auto& [key, h] : nodes.nodes()) got[key] = HashToHex(h);
-  EXPECT_EQ(got, want);
-}
-
-TEST(MerkleKnownAnswer, InclusionProofsOfTheRfc6962Vectors) {
-  std::vector<std::string> leaves = TestLeaves(8);
-  MemoryNodes nodes;
-  Frontier f;
-  for (const std::string& leaf : leaves) f.Append(LeafHash(leaf), nodes.Sink());
-  struct Case {
-    uint64_t index, size;
-    std::vector<const char*> path;
-  };
-  const Case cases[] = {
-      {0, 1, {}},
-      {0,
-       8,
-       {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {5,
-       8,
-       {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-      {2, 3, {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-      {1,
-       5,
-       {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << "index " << c.index << " size " << c.size);
-    std::vector<Hash> want;
-    for (const char* hex : c.path) want.push_back(HexHash(hex));
-    absl::StatusOr<std::vector<Hash>> got = InclusionProof(nodes, c.index, c.size);
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(*got, want);
-    EXPECT_TRUE(VerifyInclusion(LeafHash(leaves[c.index]), c.index, c.size, want,
-                                HexHash(kCtRoots[c.size - 1]))
-                    .ok());
-  }
-}
-
-TEST(MerkleKnownAnswer, ConsistencyProofsOfTheRfc6962Vectors) {
-  std::vector<std::string> leaves = TestLeaves(8);
-  MemoryNodes nodes;
-  Frontier f;
-  for (const std::string& leaf : leaves) f.Append(LeafHash(leaf), nodes.Sink());
-  struct Case {
-    uint64_t old_size, new_size;
-    std::vector<const char*> proof;
-  };
-  const Case cases[] = {
-      {1, 1, {}},
-      {1,
-       8,
-       {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {6,
-       8,
-       {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-      {2,
-       5,
-       {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
-      {6,
-       7,
-       {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-        "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << c.old_size << " -> " << c.new_size);
-    std::vector<Hash> want;
-    for (const char* hex : c.proof) want.push_back(HexHash(hex));
-    absl::StatusOr<std::vector<Hash>> got = ConsistencyProof(nodes, c.old_size, c.new_size);
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(*got, want);
-    EXPECT_TRUE(VerifyConsistency(c.old_size, c.new_size, HexHash(kCtRoots[c.old_size - 1]),
-                                  HexHash(kCtRoots[c.new_size - 1]), want)
-                    .ok());
-  }
 }
 
 // ---------------------------------------------------------------------------
