@@ -4,14 +4,22 @@
 // and bytes, and what the server says (its checkpoints, proofs and balances) is
 // checked against them. The auditors' cosignatures the server stores
 // (GetCosignatures) are checked as offline, against checkpoints verified here.
+// This file: the key, the checkpoints, the streamed leaves and the run; the
+// balances, saved checkpoints and cosignatures are in online_claims.cc.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <iostream>
-#include <map>
-#include <set>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "boai/v1/ledger.grpc.pb.h"
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
@@ -21,18 +29,22 @@
 #include "ledger/strings.h"
 #include "nlohmann/json.hpp"
 #include "tools/audit/audit.h"
+#include "tools/audit/online_verifier.h"
 
 namespace boai::audit {
-namespace {
 
-namespace v1 = ::boai::v1;
 using ledger::Hash;
+
+namespace {
 
 // How often the balances may move under us (a server taking writes) before the
 // comparison gives up.
 constexpr int kBalanceTries = 5;
 
+}  // namespace
+
 // A gRPC failure: the tool could not run (exit 2), not a finding.
+
 absl::Status RpcError(const std::string& what, const std::string& target, const grpc::Status& s) {
   std::string hint;
   switch (s.error_code()) {
@@ -50,81 +62,6 @@ absl::Status RpcError(const std::string& what, const std::string& target, const 
   return absl::UnavailableError(
       StrCat(what, " from ", target, " failed: ", s.error_message(), hint));
 }
-
-class OnlineVerifier {
- public:
-  OnlineVerifier(const VerifyArgs& args, std::shared_ptr<grpc::Channel> channel, std::string token,
-                 std::vector<ledger::CosignerVerifier> cosigners)
-      : args_(args),
-        stub_(v1::Ledger::NewStub(channel)),
-        token_(std::move(token)),
-        cosigners_(std::move(cosigners)) {}
-
-  // A non-OK status: the check could not run. Findings go into outcome().report.
-  absl::Status Run() {
-    absl::Status s = RunChecks();
-    progress_.Clear();
-    return s;
-  }
-  Outcome& outcome() { return outcome_; }
-
- private:
-  std::unique_ptr<grpc::ClientContext> Ctx(bool stream = false) const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
-    if (!stream) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return ctx;
-  }
-  bool Fail(std::optional<uint64_t> index, std::string check, std::string detail) {
-    if (!report().finding.has_value()) {
-      report().finding = ledger::Finding{index, std::move(check), std::move(detail)};
-    }
-    return false;
-  }
-  ledger::VerifyReport& report() { return outcome_.report; }
-
-  absl::Status RunChecks();
-  absl::StatusOr<v1::GetCheckpointResponse> GetCheckpoint(uint64_t size);
-  // Checks a signed checkpoint the server sent for `size` (0 = latest): the
-  // signature under the trusted key, the origin, the size. Sets *cp.
-  bool CheckCheckpoint(const v1::SignedCheckpoint& sc, uint64_t size, ledger::Checkpoint* cp);
-  // Streams entries up to `end`, checking each. False on a finding.
-  absl::StatusOr<bool> StreamTo(uint64_t end);
-  bool CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh);
-  // The first difference between the server's balances and the replay's, or "".
-  std::string CompareBalances(const v1::GetBalancesResponse& b) const;
-  std::string CheckSaved(const std::string& path, uint64_t size);
-  absl::StatusOr<std::string> LeafFromServer(uint64_t index) const;
-  // Every stored cosignature (GetCosignatures with all); false if the server
-  // has no such RPC (an older boaid): then they are not checked.
-  absl::StatusOr<bool> FetchCosignatures();
-  // Checks the fetched cosignatures against the log of `size` entries streamed:
-  // the server's checkpoint at each cosigned size must be signed by the trusted
-  // key and have the root of the leaves streamed. False on a finding.
-  absl::StatusOr<bool> CheckCosignaturesAt(uint64_t size);
-
-  const VerifyArgs& args_;
-  std::unique_ptr<v1::Ledger::Stub> stub_;
-  std::string token_;
-  std::vector<ledger::CosignerVerifier> cosigners_;
-  Outcome outcome_;
-  std::optional<ledger::NoteVerifier> verifier_;  // the trusted key
-  // The log's keys as the chain names them (genesis, then each log.key entry);
-  // empty until entry 0 is streamed. Checkpoints met before are checked after.
-  ledger::KeySchedule keys_;
-  std::vector<std::pair<ledger::Note, uint64_t>> deferred_;  // (checkpoint, its size)
-  std::optional<books::Replay> replay_;
-  std::vector<Hash> hashes_;  // every leaf hash so far: reversals re-read earlier leaves
-  ledger::Frontier frontier_;
-  Hash last_hash_{};
-  uint64_t last_time_ms_ = 0;
-  ledger::LeafDecoder decoder_;
-  std::map<uint64_t, Hash> claimed_roots_;  // checkpoints the server signed, by size
-  std::optional<std::vector<ledger::StoredCosignature>> cosignatures_;  // as served
-  std::map<uint64_t, Hash> cosigned_roots_;  // the root of the leaves at each cosigned size
-  Progress progress_{!args_.json, "streamed"};
-  uint64_t total_ = 0;
-};
 
 absl::StatusOr<v1::GetCheckpointResponse> OnlineVerifier::GetCheckpoint(uint64_t size) {
   v1::GetCheckpointRequest req;
@@ -295,78 +232,6 @@ absl::StatusOr<std::string> OnlineVerifier::LeafFromServer(uint64_t index) const
   return e.leaf();
 }
 
-std::string OnlineVerifier::CompareBalances(const v1::GetBalancesResponse& b) const {
-  const books::Books& books = replay_->books();
-  std::map<std::string, const v1::FundBalance*> server;
-  for (const v1::FundBalance& f : b.funds()) server[f.id()] = &f;
-  for (const auto& [id, f] : books.funds()) {
-    auto it = server.find(id);
-    if (it == server.end()) {
-      return StrCat("the server does not report fund ", id, ", which the entries open");
-    }
-    const v1::FundBalance& s = *it->second;
-    auto differ = [&](std::string_view what, int64_t theirs, int64_t ours) {
-      return StrCat("the server reports ", what, " of fund ", id, " as ", Yuan(theirs),
-                    " yuan but the entries give ", Yuan(ours), " yuan");
-    };
-    if (s.net() != f.net) return differ("the net assets", s.net(), f.net);
-    if (s.reserved() != f.reserved) return differ("the reservations", s.reserved(), f.reserved);
-    if (s.voidable() != f.voidable)
-      return differ("the voidable matching", s.voidable(), f.voidable);
-    if (s.available() != f.Available())
-      return differ("the available money", s.available(), f.Available());
-    if (s.restricted() != f.def.restricted || s.name() != f.def.name) {
-      return StrCat("the server describes fund ", id, " differently from its fund.open entry");
-    }
-    server.erase(it);
-  }
-  if (!server.empty()) {
-    return StrCat("the server reports fund ", server.begin()->first, ", which no entry opens");
-  }
-  std::map<std::pair<std::string, std::string>, int64_t> ours;
-  for (const auto& [key, amount] : books.balances()) {
-    if (amount != 0) ours[key] = amount;
-  }
-  for (const v1::AccountBalance& a : b.balances()) {
-    auto it = ours.find({a.account(), a.fund()});
-    int64_t mine = it == ours.end() ? 0 : it->second;
-    if (mine != a.amount()) {
-      return StrCat("the server reports account ", a.account(), " of fund ", a.fund(), " at ",
-                    Yuan(a.amount()), " yuan but the entries give ", Yuan(mine), " yuan");
-    }
-    if (it != ours.end()) ours.erase(it);
-  }
-  if (!ours.empty()) {
-    const auto& [key, amount] = *ours.begin();
-    return StrCat("the server does not report account ", key.first, " of fund ", key.second,
-                  ", which the entries give ", Yuan(amount), " yuan");
-  }
-  return "";
-}
-
-std::string OnlineVerifier::CheckSaved(const std::string& path, uint64_t size) {
-  return CheckSavedCheckpoint(
-      path, keys_, report().origin, size, report().root, "the server's log",
-      [this, size](uint64_t old_size) -> absl::StatusOr<std::vector<Hash>> {
-        v1::GetConsistencyProofRequest req;
-        req.set_old_size(old_size);
-        req.set_new_size(size);
-        v1::GetConsistencyProofResponse resp;
-        grpc::Status s = stub_->GetConsistencyProof(Ctx().get(), req, &resp);
-        if (!s.ok()) return RpcError("GetConsistencyProof", args_.target, s);
-        std::vector<Hash> proof;
-        for (const std::string& h : resp.hashes()) {
-          absl::StatusOr<Hash> hash = ledger::HashFromBytes(h);
-          if (!hash.ok()) {
-            return absl::InvalidArgumentError(
-                StrCat("the server's consistency proof: ", hash.status().message()));
-          }
-          proof.push_back(*hash);
-        }
-        return proof;
-      });
-}
-
 absl::Status OnlineVerifier::RunChecks() {
   outcome_.source = args_.target;
   outcome_.online = true;
@@ -489,63 +354,7 @@ absl::Status OnlineVerifier::RunChecks() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> OnlineVerifier::FetchCosignatures() {
-  v1::GetCosignaturesRequest req;
-  req.set_all(true);
-  v1::GetCosignaturesResponse resp;
-  grpc::Status s = stub_->GetCosignatures(Ctx().get(), req, &resp);
-  if (s.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    std::cerr << "boai-audit: warning: " << args_.target
-              << " does not serve cosignatures (a boaid older than GetCosignatures); they are "
-                 "not checked: verify a copy of the data directory with --data for them\n";
-    return false;
-  }
-  if (!s.ok()) return RpcError("GetCosignatures", args_.target, s);
-  std::vector<ledger::StoredCosignature> list;
-  for (const v1::CosignatureLine& c : resp.cosignatures()) {
-    list.push_back({c.tree_size(), c.name(), c.line()});
-    if (c.tree_size() > 0) cosigned_roots_.emplace(c.tree_size(), Hash{});
-  }
-  cosignatures_ = std::move(list);
-  return true;
-}
-
-absl::StatusOr<bool> OnlineVerifier::CheckCosignaturesAt(uint64_t size) {
-  // The server's checkpoint at each cosigned size within the log, checked as the
-  // offline verifier checks every stored checkpoint: signature, origin, root.
-  std::map<uint64_t, std::string> notes;
-  for (const auto& [at, root] : cosigned_roots_) {
-    if (at > size) break;
-    v1::GetCheckpointRequest req;
-    req.set_tree_size(at);
-    v1::GetCheckpointResponse resp;
-    grpc::Status s = stub_->GetCheckpoint(Ctx().get(), req, &resp);
-    if (s.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // the log signed none there
-    if (!s.ok()) return RpcError(StrCat("GetCheckpoint ", at), args_.target, s);
-    ledger::Checkpoint cp;
-    if (!CheckCheckpoint(resp.checkpoint(), at, &cp)) return false;
-    if (cp.root != root) {
-      return Fail(at - 1, "checkpoint-root",
-                  StrCat("the server's checkpoint at tree size ", at, " has root ",
-                         ledger::HashToBase64(cp.root), " but the leaves give ",
-                         ledger::HashToBase64(root)));
-    }
-    notes[at] = resp.checkpoint().note();
-  }
-  outcome_.cosignatures = CheckCosignatureLines(
-      *cosignatures_, size,
-      [&notes](uint64_t at) -> absl::StatusOr<std::string> {
-        auto it = notes.find(at);
-        if (it == notes.end()) return absl::NotFoundError("");
-        return it->second;
-      },
-      cosigners_);
-  outcome_.cosignatures_checked = true;
-  if (std::optional<ledger::Finding> f = CosignatureFinding(outcome_.cosignatures)) {
-    return Fail(f->index, f->check, f->detail);
-  }
-  return true;
-}
+namespace {
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const VerifyArgs& a) {
   if (!a.tls && a.tls_ca.empty() && a.tls_cert.empty()) return grpc::InsecureChannelCredentials();
