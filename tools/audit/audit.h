@@ -4,7 +4,10 @@
 //   offline.cc  verify --data DIR: the whole database, saved checkpoints, cosignatures
 //   cosign.cc   keygen, cosign, and the check of stored cosignatures
 //   online.cc   verify --target HOST:PORT: the same checks over gRPC, trusting only
-//               leaf bytes hashed here; the cosignature checks of lines already read
+//               leaf bytes hashed here
+//   online_claims.cc  verify --target: the server's balances, saved-checkpoint proofs
+//               and cosignatures, checked against what online.cc computed
+//   online_verifier.h  the OnlineVerifier class the two online files share
 #ifndef BOAI_TOOLS_AUDIT_AUDIT_H_
 #define BOAI_TOOLS_AUDIT_AUDIT_H_
 
