@@ -16,23 +16,14 @@
 #include "ledger/hash.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "tests/ledger/note_test_support.h"
 
 namespace boai::ledger {
 namespace {
 
+using note_testing::MustGenerate;
+using note_testing::MustVerifier;
 using ::testing::HasSubstr;
-
-NoteVerifier MustVerifier(std::string_view vkey) {
-  absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(vkey);
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *v;
-}
-
-NoteSigner MustGenerate(std::string_view name) {
-  absl::StatusOr<NoteSigner> s = NoteSigner::Generate(name);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return *s;
-}
 
 // ---------------------------------------------------------------------------
 // tlog-checkpoint

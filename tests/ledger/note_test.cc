@@ -12,10 +12,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tests/ledger/note_test_support.h"
 
 namespace boai::ledger {
 namespace {
 
+using note_testing::MustGenerate;
+using note_testing::MustVerifier;
 using ::testing::HasSubstr;
 
 // Golden values from golang.org/x/mod/sumdb/note (note.go package docs,
@@ -46,18 +49,6 @@ absl::Status OpenNote(std::string_view note, const NoteVerifier& verifier) {
   absl::StatusOr<Note> n = ParseNote(note);
   if (!n.ok()) return n.status();
   return VerifyNote(*n, verifier);
-}
-
-NoteVerifier MustVerifier(std::string_view vkey) {
-  absl::StatusOr<NoteVerifier> v = NoteVerifier::FromVerifierKey(vkey);
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *v;
-}
-
-NoteSigner MustGenerate(std::string_view name) {
-  absl::StatusOr<NoteSigner> s = NoteSigner::Generate(name);
-  EXPECT_TRUE(s.ok()) << s.status();
-  return *s;
 }
 
 std::string KeyIdHex(const KeyId& id) {
