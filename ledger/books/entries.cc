@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ledger/books/entry_reader.h"
+#include "ledger/books/gift_body.h"
 #include "ledger/canonical_json.h"
 #include "ledger/strings.h"
 
@@ -14,9 +15,12 @@ namespace boai::books {
 namespace {
 
 using entries_internal::CanonicalForm;
+using entries_internal::EncodeGiftBody;
 using entries_internal::FieldName;
+using entries_internal::IsHex64;
 using entries_internal::NlohmannForm;
 using entries_internal::Reader;
+using entries_internal::ReadGiftBody;
 using entries_internal::ReadPostings;
 using nlohmann::json;
 
@@ -27,25 +31,6 @@ absl::StatusOr<AccountType> ParseAccountType(std::string_view s) {
   }
   return absl::InvalidArgumentError(StrCat(
       "account type \"", s, "\" is not one of asset, liability, net_assets, income, expense"));
-}
-
-bool IsHex64(std::string_view s) {
-  if (s.size() != 64) return false;
-  // Eight characters at a time, each byte of the word tested at once (SWAR): a
-  // branch per character would be mispredicted half the time, digits and letters
-  // coming at random. A byte is a digit if (b | 0x80) - '0' has the high bit set
-  // and (b | 0x80) - ('9' + 1) does not; likewise 'a' to 'f'.
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  uint64_t bad = 0;
-  for (size_t i = 0; i < 64; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    const uint64_t x = w | kHigh;  // no borrow crosses bytes below
-    const uint64_t digit = (x - '0' * kOnes) & ~(x - ('9' + 1) * kOnes) & kHigh;
-    const uint64_t letter = (x - 'a' * kOnes) & ~(x - ('f' + 1) * kOnes) & kHigh;
-    bad |= (w & kHigh) | (~(digit | letter) & kHigh);
-  }
-  return bad == 0;
 }
 
 }  // namespace
@@ -343,6 +328,10 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json) {
   // A body in canonical form (every stored leaf's) is read in one pass, to the same
   // entry or the same error; any other goes through nlohmann.
+  if (kind == "gift") {
+    absl::StatusOr<Entry> gift(absl::in_place);
+    if (ReadGiftBody(body_json, &*gift)) return gift;
+  }
   thread_local std::vector<ledger::CanonicalJsonNode> nodes;
   if (ledger::ParseCanonicalJson(body_json, &nodes).ok()) {
     return ParseBody<CanonicalForm>(kind, nodes.front());
@@ -359,70 +348,17 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, const json& j) {
 }
 
 absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_view body) {
+  // A valid gift laid out as EncodeBody writes it (nearly every leaf) is read
+  // straight into its fields; anything else, or anything wrong, by the general reader.
+  if (kind == "gift") {
+    absl::StatusOr<Entry> gift(absl::in_place);
+    if (ReadGiftBody(body, &*gift)) return gift;
+  }
   thread_local std::vector<ledger::CanonicalJsonNode> nodes;
   absl::Status s = ledger::ParseCanonicalJson(body, &nodes);
   if (!s.ok()) return absl::InvalidArgumentError(StrCat(kind, " entry: ", ToStd(s.message())));
   return ParseBody<CanonicalForm>(kind, nodes.front());
 }
-
-namespace {
-
-// A gift's canonical body, members in byte order of their keys as the canonical
-// encoder sorts them. nullopt when a value is outside canonical JSON (a string
-// that is not UTF-8, an integer beyond 2^53-1), for the generic encoder to name.
-std::optional<std::string> EncodeGiftBody(const std::string& by, const Gift& g) {
-  std::string out;
-  out.reserve(384 + 96 * g.postings.size());
-  bool ok = true;
-  auto str = [&out, &ok](std::string_view key, std::string_view v) {
-    out.append(key);
-    if (!ledger::IsValidUtf8(v)) ok = false;
-    ledger::AppendJsonString(&out, v);
-  };
-  auto num = [&out, &ok](std::string_view key, int64_t v) {
-    out.append(key);
-    if (v > ledger::kMaxJsonInteger || v < -ledger::kMaxJsonInteger) ok = false;
-    StrAppend(&out, v);
-  };
-  num("{\"amount\":", g.amount);
-  str(",\"by\":", by);
-  if (!g.campaign.empty()) str(",\"campaign\":", g.campaign);
-  str(",\"channel\":", g.channel);
-  str(",\"date\":", g.date);
-  str(",\"donor\":{\"commitment\":", g.donor.commitment);
-  str(",\"display\":", g.donor.display);
-  str("},\"fund\":", g.fund);
-  if (g.in_kind.has_value()) {
-    str(",\"in_kind\":{\"description\":", g.in_kind->description);
-    str(",\"evidence_sha256\":", g.in_kind->evidence_sha256);
-    str(",\"method\":", g.in_kind->method);
-    num(",\"quantity\":", g.in_kind->quantity);
-    str(",\"unit\":", g.in_kind->unit);
-    out.push_back('}');
-  }
-  str(",\"income\":", g.income);
-  // As ToJson: both when both are set, so that the reader refuses the gift.
-  if (g.receipt_book.empty() || !g.no_receipt.empty()) str(",\"no_receipt\":", g.no_receipt);
-  out.append(",\"postings\":[");
-  for (size_t i = 0; i < g.postings.size(); ++i) {
-    const Posting& p = g.postings[i];
-    str(i == 0 ? "{\"account\":" : ",{\"account\":", p.account);
-    num(",\"amount\":", p.amount);
-    str(",\"fund\":", p.fund);
-    out.push_back('}');
-  }
-  out.push_back(']');
-  if (!g.receipt_book.empty()) {
-    str(",\"receipt\":{\"book\":", g.receipt_book);
-    num(",\"number\":", g.receipt_number);
-    out.push_back('}');
-  }
-  out.push_back('}');
-  if (!ok) return std::nullopt;
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> EncodeBody(const Entry& e) {
   if (const Gift* g = std::get_if<Gift>(&e.body)) {

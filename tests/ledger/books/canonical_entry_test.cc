@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ledger/books/entries.h"
+#include "ledger/books/gift_body.h"
 #include "ledger/books/replay.h"
 #include "ledger/canonical_json.h"
 #include "ledger/leaf.h"
@@ -479,6 +480,94 @@ TEST(EncodeBody, WritesGiftsExactlyAsTheGenericEncoder) {
   for (const Entry& e : Samples()) {  // the other kinds go through the generic encoder
     EXPECT_EQ(*EncodeBody(e), *ledger::EncodeCanonicalJson(ToJson(e))) << e.kind;
   }
+}
+
+// The gift fast path (ReadGiftBody, taken first by ParseCanonicalEntry and
+// ParseEntry): over random gifts, most of them valid, written by EncodeBody and
+// then edited a byte or two, whatever it accepts the reference reads as the same
+// entry; and it accepts every gift the reference accepts unless one of its
+// strings needs an escape, so the fast path is the one valid imports take.
+TEST(ReadGiftBody, AcceptsOnlyWhatTheReferenceReadsTheSame) {
+  const std::vector<std::string> odd = {"",         "a b",   "张*",     "a\"quote", "tab\t",
+                                        "\xff",     "x",     "HB2019",  "online",   "grant",
+                                        "declined", "0123",  "document", std::string(65, 'a'),
+                                        "2019-02-29", "\xe2\x82\xac"};
+  std::mt19937 rng(1999);
+  auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  // The valid value most of the time, else an odd one.
+  auto v = [&](std::string valid) { return pick(8) == 0 ? odd[pick(odd.size())] : valid; };
+  auto n = [&](int64_t valid) {
+    const int64_t edge[] = {0, -1, ledger::kMaxJsonInteger, -ledger::kMaxJsonInteger};
+    return pick(10) == 0 ? edge[pick(4)] : valid;
+  };
+  const std::string bytes = std::string("{}[]\":,\\ -.019eutrfnl/aZ_") + "\x01\x7f\x80\xE5";
+  Tally tally;
+  int accepted = 0, escaped = 0;
+  for (int round = 0; round < 3000; ++round) {
+    Gift g;
+    g.date = v("2019-09-09");
+    const char* channels[] = {"cash", "bank", "online", "in_kind"};
+    g.channel = v(channels[pick(4)]);
+    g.income = v(pick(2) ? "donation" : "grant");
+    g.fund = v(pick(2) ? "fund.relief" : "fund.99-giving-day");
+    if (pick(3) == 0) g.campaign = v("c.99");
+    g.amount = n(1 + static_cast<int64_t>(pick(10000000)));
+    g.donor = Donor{v(pick(2) ? "张*" : "爱心人士"), v(Hex64("0123456789abcdef"[pick(16)]))};
+    if (pick(4) != 0) {
+      g.receipt_book = v("HB2019");
+      g.receipt_number = n(1 + static_cast<int64_t>(pick(1000000)));
+    }
+    if (g.receipt_book.empty() || pick(10) == 0) g.no_receipt = v("anonymous");
+    if (g.channel == "in_kind" || pick(10) == 0) {
+      g.in_kind = InKind{v("米面油"), v("份"), v(pick(2) ? "document" : "fair_value"), n(10),
+                         v(Hex64('e'))};
+    }
+    const int64_t a = g.amount;
+    g.postings = {Posting{v("1002"), v(g.fund), n(a)}, Posting{v("4101"), v(g.fund), n(-a)}};
+    if (pick(20) == 0) g.postings.push_back(Posting{v("1001"), v(g.fund), n(5)});
+    const Entry e{"gift", v("clerk.wang"), g};
+    absl::StatusOr<std::string> body = EncodeBody(e);
+    if (!body.ok()) continue;  // not UTF-8 or out of range: no body to read
+    std::vector<std::string> texts = {*body};
+    for (int k = 0; k < 3; ++k) {
+      std::string edited = *body;
+      const size_t at = pick(edited.size());
+      switch (pick(3)) {
+        case 0:
+          edited.erase(at, 1);
+          break;
+        case 1:
+          edited[at] = bytes[pick(bytes.size())];
+          break;
+        default:
+          edited.insert(at, 1, bytes[pick(bytes.size())]);
+      }
+      texts.push_back(edited);
+    }
+    for (const std::string& text : texts) {
+      SCOPED_TRACE(text);
+      Entry fast;
+      const bool took = entries_internal::ReadGiftBody(text, &fast);
+      const Reading ref = Reference("gift", text);
+      const bool valid = ref.canonical && ref.entry.ok();
+      if (took) {
+        ASSERT_TRUE(valid) << "the fast path read a gift the reference refuses: "
+                           << ref.entry.status();
+        EXPECT_EQ(fast.kind, "gift");
+        EXPECT_EQ(ToJson(fast), ToJson(*ref.entry));
+        ++accepted;
+      } else if (valid) {
+        EXPECT_NE(text.find('\\'), std::string::npos) << "a valid gift left to the general reader";
+        ++escaped;
+      }
+      ExpectSameReading("gift", text, &tally);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+  EXPECT_GT(accepted, 500);
+  EXPECT_GT(escaped, 20);
+  EXPECT_GT(tally.same_error, 1000);
+  EXPECT_GT(tally.not_canonical, 1000);
 }
 
 }  // namespace
