@@ -27,6 +27,7 @@
 #include "boai/v1/ledger.grpc.pb.h"
 #include "ledger/books/books.h"
 #include "ledger/strings.h"
+#include "tools/bench_machine.h"
 
 namespace boai::bench {
 namespace {
@@ -133,6 +134,7 @@ int Unary(Bench& b) {
   std::mutex mu;
   std::condition_variable cv;
   int running = clients;
+  const StealMeter steal;
   const double cpu0 = CpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline =
@@ -170,8 +172,9 @@ int Unary(Bench& b) {
               clients, secs, all.size(), rate);
   std::printf("  latency p50 %.2f ms, p99 %.2f ms; %llu failed%s%s\n", p50 / 1000, p99 / 1000,
               static_cast<unsigned long long>(failures), failures ? ": " : "", first_error.c_str());
-  std::printf("  this client's CPU: %.2f s, %.1f us per gift\n", cpu,
-              all.empty() ? 0.0 : cpu * 1e6 / static_cast<double>(all.size()));
+  std::printf("  this client's CPU: %.2f s, %.1f us per gift; %s\n", cpu,
+              all.empty() ? 0.0 : cpu * 1e6 / static_cast<double>(all.size()),
+              steal.Describe().c_str());
   return failures == 0 ? 0 : 1;
 }
 
@@ -181,6 +184,7 @@ int Streaming(Bench& b) {
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::string first_error;
+  const StealMeter steal;
   const double cpu0 = CpuSeconds();
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline =
@@ -237,8 +241,9 @@ int Streaming(Bench& b) {
               Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size(),
               static_cast<unsigned long long>(failures.load()), failures ? ": " : "",
               first_error.c_str());
-  std::printf("  this client's CPU: %.2f s, %.1f us per gift\n", cpu,
-              gifts.load() == 0 ? 0.0 : cpu * 1e6 / static_cast<double>(gifts.load()));
+  std::printf("  this client's CPU: %.2f s, %.1f us per gift; %s\n", cpu,
+              gifts.load() == 0 ? 0.0 : cpu * 1e6 / static_cast<double>(gifts.load()),
+              steal.Describe().c_str());
   return failures == 0 ? 0 : 1;
 }
 

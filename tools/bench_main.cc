@@ -44,6 +44,7 @@
 #include "nlohmann/json.hpp"
 #include "rocksdb/db.h"
 #include "tools/bench_grpc.h"
+#include "tools/bench_machine.h"
 
 namespace boai::bench {
 namespace {
@@ -228,6 +229,7 @@ int Verify(const std::string& ledger_dir, int rounds) {
   bool state_compared = false;
   ledger::VerifyReport report;
   std::vector<double> sha_seconds;
+  const StealMeter steal;
   for (int round = 0; round < rounds; ++round) {
     for (VerifyRun& run : runs) {
       double seconds = 0, rss = 0;
@@ -249,9 +251,10 @@ int Verify(const std::string& ledger_dir, int rounds) {
   double mb = report.bytes / 1e6;
   std::printf(
       "\nverify (%s entries, %.1f MB of leaves, %llu checkpoints; %d round%s: median "
-      "[lowest-highest])\n",
+      "[lowest-highest]; %s)\n",
       std::to_string(report.entries).c_str(), mb,
-      static_cast<unsigned long long>(report.checkpoints), rounds, rounds == 1 ? "" : "s");
+      static_cast<unsigned long long>(report.checkpoints), rounds, rounds == 1 ? "" : "s",
+      steal.Describe().c_str());
   std::printf("  raw SHA-256          %8.1f MB/s\n", mb / Median(sha_seconds));
   for (const VerifyRun& run : runs) {
     const double s = Median(run.seconds);
@@ -284,6 +287,7 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
                                    : "straight through the core, no accounting rules");
 
   // Phase 1: through the core.
+  const StealMeter steal;  // over both append phases
   ResetPeakRss();
   ledger::LedgerOptions options;
   options.origin = "bench.boai.local/ledger";
@@ -396,7 +400,7 @@ int Append(const std::string& dir, uint64_t count, uint64_t batch, int threads, 
     for (auto& w : pw) w.join();
     double plain_s = Seconds(p0);
     double plain_rate = count / plain_s;
-    std::printf("\nappend (%zu-byte leaves)\n", avg_leaf);
+    std::printf("\nappend (%zu-byte leaves; %s)\n", avg_leaf, steal.Describe().c_str());
     std::printf(
         "  core ledger     %10.0f entries/s  (%llu batches, %.1f entries per fsync+signature)\n",
         core_rate, static_cast<unsigned long long>(checkpoints),
