@@ -155,9 +155,11 @@ absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_js
 // The same for a body that must be in canonical form (ledger/canonical_json.h), as
 // every leaf body is: form and fields are checked in one pass over the bytes, with
 // no JSON tree built and nothing re-encoded (the auditor's replay reads every leaf
-// this way). When EncodeCanonicalJson of the parsed body gives `body` back, the
-// result is exactly ParseEntry's, errors included; when it does not, InvalidArgument
-// says where the body is off canonical form.
+// this way; a valid gift laid out as EncodeBody writes it, nearly every leaf, is
+// read straight into its fields: gift_body.h). When EncodeCanonicalJson of the
+// parsed body gives `body` back, the result is exactly ParseEntry's, errors
+// included; when it does not, InvalidArgument says where the body is off canonical
+// form.
 absl::StatusOr<Entry> ParseCanonicalEntry(std::string_view kind, std::string_view body);
 
 // The body as JSON (to be canonically encoded for the leaf).
