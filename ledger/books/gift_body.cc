@@ -243,12 +243,13 @@ bool ReadGiftBody(std::string_view body, Entry* e) {
        g.in_kind->quantity <= 0 || !IsHex64(g.in_kind->evidence_sha256))) {
     return false;
   }
-  const bool channel_ok = g.channel == "cash" || g.channel == "bank" || g.channel == "online" ||
-                          g.channel == "in_kind";
+  const bool channel_ok =
+      g.channel == "cash" || g.channel == "bank" || g.channel == "online" || g.channel == "in_kind";
   return channel_ok && (g.channel == "in_kind") == g.in_kind.has_value() &&
          (g.income == "donation" || g.income == "grant") && IsId(e->by) &&
-         CheckDate("date", g.date).ok() && IsId(g.fund) && (g.campaign.empty() || IsId(g.campaign)) &&
-         g.amount > 0 && !g.donor.display.empty() && IsHex64(g.donor.commitment);
+         CheckDate("date", g.date).ok() && IsId(g.fund) &&
+         (g.campaign.empty() || IsId(g.campaign)) && g.amount > 0 && !g.donor.display.empty() &&
+         IsHex64(g.donor.commitment);
 }
 
 }  // namespace boai::books::entries_internal

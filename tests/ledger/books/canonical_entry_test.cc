@@ -294,28 +294,36 @@ TEST(ParseCanonicalEntry, RefusesEveryNonCanonicalFormOfASample) {
   EXPECT_GT(tally.not_canonical, 30);
 }
 
+// The bytes a random edit writes: JSON's punctuation, escapes, digits, letters of
+// the literals, a control byte, DEL, a lone continuation byte and a lead byte.
+constexpr std::string_view kEditBytes = "{}[]\":,\\ -.019eutrfnl/aZ_\x01\x7f\x80\xE5";
+
+// One random edit of `*text` (not empty): a byte removed, replaced or inserted.
+// `pick(n)` gives a random number below n.
+template <typename Pick>
+void EditAByte(std::string* text, Pick& pick, std::string_view bytes) {
+  const size_t at = pick(text->size());
+  switch (pick(3)) {
+    case 0:
+      text->erase(at, 1);
+      break;
+    case 1:
+      (*text)[at] = bytes[pick(bytes.size())];
+      break;
+    default:
+      text->insert(at, 1, bytes[pick(bytes.size())]);
+  }
+}
+
 TEST(ParseCanonicalEntry, ReadsByteEditsOfEverySampleLikeTheReference) {
   std::mt19937 rng(99);
   auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
-  const std::string bytes = std::string("{}[]\":,\\ -.019eutrfnl/aZ_") + "\x01\x7f\x80\xE5";
   Tally tally;
   for (const Entry& e : Samples()) {
     const std::string body = *ledger::EncodeCanonicalJson(ToJson(e));
     for (int i = 0; i < 1500; ++i) {
       std::string text = body;
-      for (int edits = 1 + pick(2); edits > 0; --edits) {
-        size_t at = pick(text.size());
-        switch (pick(3)) {
-          case 0:
-            text.erase(at, 1);
-            break;
-          case 1:
-            text[at] = bytes[pick(bytes.size())];
-            break;
-          default:
-            text.insert(at, 1, bytes[pick(bytes.size())]);
-        }
-      }
+      for (int edits = 1 + pick(2); edits > 0; --edits) EditAByte(&text, pick, kEditBytes);
       ExpectSameReading(e.kind, text, &tally);
       if (::testing::Test::HasFatalFailure()) return;
     }
@@ -488,10 +496,10 @@ TEST(EncodeBody, WritesGiftsExactlyAsTheGenericEncoder) {
 // entry; and it accepts every gift the reference accepts unless one of its
 // strings needs an escape, so the fast path is the one valid imports take.
 TEST(ReadGiftBody, AcceptsOnlyWhatTheReferenceReadsTheSame) {
-  const std::vector<std::string> odd = {"",         "a b",   "张*",     "a\"quote", "tab\t",
-                                        "\xff",     "x",     "HB2019",  "online",   "grant",
-                                        "declined", "0123",  "document", std::string(65, 'a'),
-                                        "2019-02-29", "\xe2\x82\xac"};
+  const std::vector<std::string> odd = {
+      "",           "a b",         "张*",   "a\"quote", "tab\t", "\xff",     "x",
+      "HB2019",     "online",      "grant", "declined", "0123",  "document", std::string(65, 'a'),
+      "2019-02-29", "\xe2\x82\xac"};
   std::mt19937 rng(1999);
   auto pick = [&rng](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
   // The valid value most of the time, else an odd one.
@@ -500,7 +508,6 @@ TEST(ReadGiftBody, AcceptsOnlyWhatTheReferenceReadsTheSame) {
     const int64_t edge[] = {0, -1, ledger::kMaxJsonInteger, -ledger::kMaxJsonInteger};
     return pick(10) == 0 ? edge[pick(4)] : valid;
   };
-  const std::string bytes = std::string("{}[]\":,\\ -.019eutrfnl/aZ_") + "\x01\x7f\x80\xE5";
   Tally tally;
   int accepted = 0, escaped = 0;
   for (int round = 0; round < 3000; ++round) {
@@ -531,17 +538,7 @@ TEST(ReadGiftBody, AcceptsOnlyWhatTheReferenceReadsTheSame) {
     std::vector<std::string> texts = {*body};
     for (int k = 0; k < 3; ++k) {
       std::string edited = *body;
-      const size_t at = pick(edited.size());
-      switch (pick(3)) {
-        case 0:
-          edited.erase(at, 1);
-          break;
-        case 1:
-          edited[at] = bytes[pick(bytes.size())];
-          break;
-        default:
-          edited.insert(at, 1, bytes[pick(bytes.size())]);
-      }
+      EditAByte(&edited, pick, kEditBytes);
       texts.push_back(edited);
     }
     for (const std::string& text : texts) {
