@@ -1,6 +1,7 @@
 #include "ledger/canonical_json.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "ledger/strings.h"
@@ -155,7 +156,9 @@ constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
 inline uint64_t LoadWord(const unsigned char* p) {
   uint64_t w;
   std::memcpy(&w, p, 8);
-  return w;  // little-endian: p[0] is the lowest byte
+  // p[0] must be the lowest byte (LowestByte, Head): swapped on a big-endian machine.
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
 }
 inline uint64_t HasZero(uint64_t x) { return (x - kOnes) & ~x & kHigh; }
 inline uint64_t Equals(uint64_t w, unsigned char c) { return HasZero(w ^ (c * kOnes)); }

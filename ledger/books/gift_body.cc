@@ -168,11 +168,13 @@ class GiftScanner {
     while (end_ - p_ >= 8) {
       uint64_t x;
       std::memcpy(&x, p_, 8);
+      // Byte order matters below (the lowest flagged byte must be the first in memory).
+      if constexpr (std::endian::native == std::endian::big) x = __builtin_bswap64(x);
       const uint64_t quote = x ^ ('"' * kOnes), backslash = x ^ ('\\' * kOnes);
       const uint64_t stop = ((x - 0x20 * kOnes) & ~x) | ((quote - kOnes) & ~quote) |
                             ((backslash - kOnes) & ~backslash) | x;
       if ((stop & kHigh) != 0) {
-        p_ += std::countr_zero(stop & kHigh) / 8;  // little-endian: the lowest byte first
+        p_ += std::countr_zero(stop & kHigh) / 8;  // the lowest byte is the first
         return;
       }
       p_ += 8;
