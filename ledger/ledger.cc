@@ -22,13 +22,13 @@ namespace boai::ledger {
 
 using ledger_internal::DataLoss;
 using ledger_internal::IdempotencyKey;
+using ledger_internal::kFormat;
+using ledger_internal::kMetaFormat;
 using ledger_internal::kMetaHead;
 using ledger_internal::kMetaKeyPrefix;
 
 namespace {
 
-constexpr std::string_view kFormat = "boai-ledger/1";
-constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaOrigin = "origin";
 constexpr std::string_view kMetaVkey = "vkey";
 

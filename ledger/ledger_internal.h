@@ -1,6 +1,6 @@
-// What ledger.cc (open, recovery, reads) and writer.cc (the group-commit
-// writer) share: the meta records' names and the errors both report. Not part
-// of the ledger's API.
+// What ledger.cc (open, recovery, reads), writer.cc (the group-commit writer)
+// and verify.cc share: the meta records' names and the errors they report. Not
+// part of the ledger's API.
 
 #ifndef BOAI_LEDGER_LEDGER_INTERNAL_H_
 #define BOAI_LEDGER_LEDGER_INTERNAL_H_
@@ -16,7 +16,9 @@
 namespace boai::ledger::ledger_internal {
 
 // Meta records in the default column family.
-constexpr std::string_view kMetaHead = "head";  // size, last leaf hash, last time
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kFormat = "boai-ledger/1";  // the value of "format" this build reads
+constexpr std::string_view kMetaHead = "head";         // size, last leaf hash, last time
 // "key/" + 8-byte index of a log.key entry -> the verifier key it introduced.
 constexpr std::string_view kMetaKeyPrefix = "key/";
 

@@ -6,9 +6,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/storage.h"
@@ -44,6 +47,7 @@ struct Chunk {
   std::vector<absl::StatusOr<LeafView>> decoded;   // views into `arena`
   std::vector<absl::StatusOr<std::any>> prepared;  // LeafChecker::Prepare, when set
   std::optional<Finding> gap;                      // the entries stop being contiguous here
+  std::optional<Finding> read_problem;             // RocksDB could not read its checkpoints
   std::optional<Finding> tree_problem;             // first stored tree row that differs
   std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
   std::vector<SeenCheckpoint> checkpoints;
@@ -60,6 +64,7 @@ struct Chunk {
     decoded.clear();
     prepared.clear();
     gap.reset();
+    read_problem.reset();
     tree_problem.reset();
     last_row_tail.clear();
     checkpoints.clear();
@@ -131,6 +136,13 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     }
     c.checkpoints.push_back(std::move(cp));
   }
+  if (!cit->status().ok()) {
+    c.read_problem = Finding{
+        c.first, "read",
+        std::string(ToStd(FromRocks(cit->status(), StrCat("reading the checkpoints of entries ",
+                                                          c.first, " to ", c.first + n))
+                              .message()))};
+  }
 
   // Leaf hashes, decoding, and the chunk's own subtree.
   thread_local LeafDecoder decoder;
@@ -165,6 +177,14 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {
       tree->Seek(U64Key(i));  // resynchronise after a gap
     }
+    if (!tree->Valid() && !tree->status().ok()) {
+      c.tree_problem = Finding{
+          i, "read",
+          std::string(
+              ToStd(FromRocks(tree->status(), StrCat("reading the stored tree row of entry ", i))
+                        .message()))};
+      continue;
+    }
     if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {
       c.tree_problem =
           Finding{i, "tree-node", StrCat("the stored tree row of entry ", i, " is missing")};
@@ -184,6 +204,29 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     tree->Next();
   }
   if (n > 0) c.end_edge = local.hashes();
+}
+
+// The index records as (hash of the key, entry the record names), read by a worker
+// while the chunks are checked. Verifier::CheckEnd compares them with the keys the
+// walk met; only if they differ is the index read again, key by key, to name how.
+struct IndexScan {
+  std::vector<std::pair<uint64_t, uint64_t>> records;
+  bool well_formed = true;  // every record is 'k' + key -> 8 bytes
+  rocksdb::Status status;
+};
+
+void ScanIndex(const Storage& st, IndexScan& out) {
+  std::unique_ptr<rocksdb::Iterator> it = st.NewScanIterator(Cf::kIndex);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    std::string_view v = it->value().ToStringView();
+    if (k.empty() || k[0] != kIndexByKey || v.size() != 8) {
+      out.well_formed = false;
+      return;
+    }
+    out.records.emplace_back(absl::Hash<std::string_view>()(k.substr(1)), DecodeU64(v));
+  }
+  out.status = it->status();
 }
 
 class Verifier {
@@ -210,7 +253,10 @@ class Verifier {
   bool CheckRotation(uint64_t i, const LeafView& leaf);
   bool CheckChunkInOrder(Chunk& c);
   bool CheckAboveChunk(const Chunk& c);
-  bool CheckEnd(const std::vector<Hash>& last_edge);
+  bool CheckUniqueKey(uint64_t i, const std::string& key);
+  bool CheckIndexRecords();
+  bool CheckIndexScan(const IndexScan& scan);
+  bool CheckEnd(const std::vector<Hash>& last_edge, const IndexScan* index);
 
   const Storage& st_;
   const VerifyOptions& options_;
@@ -223,9 +269,33 @@ class Verifier {
   Frontier above_;                 // the tree over whole chunks: chunk roots as its leaves
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
+  uint64_t last_checked_checkpoint_ = 0;  // the largest size whose checkpoint passed
+  // Idempotency keys seen so far, by a 64-bit hash of the key -> the entry holding
+  // it; keys whose hash an earlier different key already took are kept whole.
+  absl::flat_hash_map<uint64_t, uint64_t> key_hashes_;
+  absl::flat_hash_map<std::string, uint64_t> colliding_keys_;
 };
 
+// The idempotency key of stored entry `i`, or nullopt if it cannot be read.
+std::optional<std::string> StoredKey(const Storage& st, uint64_t i) {
+  absl::StatusOr<std::optional<std::string>> leaf = st.Get(Cf::kEntries, U64Key(i));
+  if (!leaf.ok() || !leaf->has_value()) return std::nullopt;
+  absl::StatusOr<DecodedLeaf> d = LeafDecoder().Decode(**leaf);
+  if (!d.ok()) return std::nullopt;
+  return d->header.key;
+}
+
 bool Verifier::LoadKey() {
+  absl::StatusOr<std::optional<std::string>> format =
+      st_.Get(Cf::kDefault, ledger_internal::kMetaFormat);
+  if (!format.ok() || !format->has_value()) {
+    return Fail(std::nullopt, "meta", "the format meta record is missing or unreadable");
+  }
+  if (**format != ledger_internal::kFormat) {
+    return Fail(std::nullopt, "meta",
+                StrCat("the format meta record says \"", **format, "\"; this verifier reads \"",
+                       ledger_internal::kFormat, "\""));
+  }
   absl::StatusOr<std::optional<std::string>> origin = st_.Get(Cf::kDefault, "origin");
   absl::StatusOr<std::optional<std::string>> vkey = st_.Get(Cf::kDefault, "vkey");
   if (!origin.ok() || !vkey.ok() || !origin->has_value() || !vkey->has_value()) {
@@ -249,6 +319,10 @@ bool Verifier::LoadKey() {
                          "\" is damaged"));
     }
     keys_.Add(DecodeU64(k), *next);
+  }
+  if (!it->status().ok()) {
+    return Fail(std::nullopt, "read",
+                std::string(ToStd(FromRocks(it->status(), "reading the key records").message())));
   }
   report_.vkey_from_database = options_.vkey.empty();
   if (options_.vkey.empty()) {
@@ -328,14 +402,95 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
   }
   if (i == 0 && !CheckGenesis(*leaf)) return false;
   if (!CheckRotation(i, *leaf)) return false;
+  if (!CheckUniqueKey(i, leaf->header.key)) return false;
   last_hash_ = lh;
   last_time_ms_ = leaf->header.time_ms;
   report_.bytes += bytes.size();
   return true;
 }
 
+// Idempotency keys are unique in the log: the writer refuses a second entry with
+// an entry's key, so a repeated key means an entry was written around it.
+bool Verifier::CheckUniqueKey(uint64_t i, const std::string& key) {
+  auto [it, inserted] = key_hashes_.try_emplace(absl::Hash<std::string_view>()(key), i);
+  if (inserted) return true;
+  std::optional<uint64_t> earlier;
+  if (std::optional<std::string> other = StoredKey(st_, it->second); !other.has_value()) {
+    return Fail(it->second, "read", StrCat("entry ", it->second, " cannot be read again"));
+  } else if (*other == key) {
+    earlier = it->second;
+  } else if (auto [c, fresh] = colliding_keys_.try_emplace(key, i); !fresh) {
+    earlier = c->second;  // two different keys share the hash; this one was seen whole
+  }
+  if (!earlier.has_value()) return true;
+  return Fail(i, "duplicate-key",
+              StrCat("entry ", i, " has the idempotency key \"", key, "\" of entry ", *earlier,
+                     "; keys are unique in the log, so this entry was not written through the "
+                     "ledger's writer"));
+}
+
+// The index records are derived from the entries: one `k` + key -> index per entry.
+bool Verifier::CheckIndexRecords() {
+  uint64_t records = 0;
+  std::unique_ptr<rocksdb::Iterator> it = st_.NewScanIterator(Cf::kIndex);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    std::string_view v = it->value().ToStringView();
+    if (k.empty() || k[0] != kIndexByKey || v.size() != 8) {
+      return Fail(std::nullopt, "index-record",
+                  StrCat("index record \"", HexEncode(k), "\" is not a key -> entry record"));
+    }
+    const std::string_view key = k.substr(1);
+    const uint64_t claimed = DecodeU64(v);
+    // The entry holding the key. A different key with the same hash would pass for
+    // it; the hash is seeded per run, so that is a 2^-64 chance, not an attack.
+    std::optional<uint64_t> holder;
+    if (auto c = colliding_keys_.find(absl::string_view(key.data(), key.size()));
+        c != colliding_keys_.end()) {
+      holder = c->second;
+    } else if (auto h = key_hashes_.find(absl::Hash<std::string_view>()(key));
+               h != key_hashes_.end()) {
+      holder = h->second;
+    }
+    if (holder != claimed) {
+      return Fail(holder, "index-record",
+                  StrCat("the index record of idempotency key \"", key, "\" says entry ", claimed,
+                         holder.has_value() ? StrCat(", but the key is entry ", *holder, "'s")
+                                            : std::string(", but no entry has that key"),
+                         "; the writer would misjudge a repeated request with this key"));
+    }
+    ++records;
+  }
+  if (!it->status().ok()) {
+    return Fail(std::nullopt, "read",
+                std::string(ToStd(FromRocks(it->status(), "reading the index records").message())));
+  }
+  if (records != report_.entries) {
+    return Fail(std::nullopt, "index-record",
+                StrCat(report_.entries, " entries but ", records,
+                       " index records: the index of some idempotency keys is missing, so the "
+                       "writer would record their requests again"));
+  }
+  return true;
+}
+
+// The fast comparison; the key-by-key pass names the problem when there is one.
+bool Verifier::CheckIndexScan(const IndexScan& scan) {
+  if (!scan.status.ok()) {
+    return Fail(std::nullopt, "read",
+                std::string(ToStd(FromRocks(scan.status, "reading the index records").message())));
+  }
+  bool same = scan.well_formed && scan.records.size() == report_.entries;
+  for (size_t r = 0; same && r < scan.records.size(); ++r) {
+    auto h = key_hashes_.find(scan.records[r].first);
+    same = h != key_hashes_.end() && h->second == scan.records[r].second;
+  }
+  return same || CheckIndexRecords();  // (a hash collision between keys can make `same` false)
+}
+
 // The in-order checks of one chunk, after its worker is done.
 bool Verifier::CheckChunkInOrder(Chunk& c) {
+  if (c.read_problem.has_value()) return Fail(*c.read_problem);
   size_t next_cp = 0;
   for (size_t j = 0; j < c.size(); ++j) {
     const uint64_t i = c.first + j;
@@ -365,6 +520,7 @@ bool Verifier::CheckChunkInOrder(Chunk& c) {
                    " but the leaves give ", HashToBase64(root)));
       }
       ++report_.checkpoints;
+      last_checked_checkpoint_ = cp.size;
       if (pending_handover_ == cp.size) pending_handover_ = 0;
     }
     if (pending_handover_ == i + 1) {
@@ -397,10 +553,14 @@ bool Verifier::CheckAboveChunk(const Chunk& c) {
   return true;
 }
 
-bool Verifier::CheckEnd(const std::vector<Hash>& last_edge) {
+bool Verifier::CheckEnd(const std::vector<Hash>& last_edge, const IndexScan* index) {
   uint64_t n = report_.entries;
   std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
   cit->Seek(U64Key(n + 1));
+  if (!cit->Valid() && !cit->status().ok()) {
+    return Fail(std::nullopt, "read",
+                std::string(ToStd(FromRocks(cit->status(), "reading the checkpoints").message())));
+  }
   if (cit->Valid()) {
     return Fail(
         n == 0 ? std::nullopt : std::optional<uint64_t>(n - 1), "truncated",
@@ -423,12 +583,26 @@ bool Verifier::CheckEnd(const std::vector<Hash>& last_edge) {
                 StrCat("the head record says ", DecodeU64(**head),
                        " entries and a different last hash; the log has ", n));
   }
+  if (DecodeU64((*head)->substr(40)) != last_time_ms_) {
+    return Fail(n - 1, "head",
+                StrCat("the head record says the last entry's time_ms is ",
+                       DecodeU64((*head)->substr(40)), "; entry ", n - 1, " says ", last_time_ms_,
+                       " (the writer dates new entries no earlier than the head's time)"));
+  }
   absl::StatusOr<std::optional<std::string>> last = st_.Get(Cf::kCheckpoints, U64Key(n));
-  if (!last.ok() || !last->has_value()) {
+  if (!last.ok()) {
+    return Fail(n - 1, "read", std::string(ToStd(last.status().message())));
+  }
+  if (!last->has_value()) {
     return Fail(n - 1, "unsigned-tail",
                 StrCat("no checkpoint covers the last entry ", n - 1,
                        ": entries were added without the log's key"));
   }
+  if (last_checked_checkpoint_ != n) {  // a read of the checkpoints that skipped it
+    return Fail(n - 1, "checkpoint",
+                StrCat("the checkpoint at tree size ", n, " was not among those checked"));
+  }
+  if (index != nullptr && !CheckIndexScan(*index)) return false;
   std::vector<Hash> edge = above_.hashes();
   edge.insert(edge.end(), last_edge.begin(), last_edge.end());
   report_.root = FoldRoot(edge);
@@ -440,17 +614,24 @@ bool Verifier::Run() {
   {
     std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
     cit->SeekToFirst();
+    if (!cit->Valid() && !cit->status().ok()) {
+      return Fail(
+          std::nullopt, "read",
+          std::string(ToStd(FromRocks(cit->status(), "reading the checkpoints").message())));
+    }
     if (cit->Valid() && (cit->key().size() != 8 || DecodeU64(cit->key().ToStringView()) == 0)) {
       return Fail(
           std::nullopt, "checkpoint",
           "a checkpoint is stored for tree size 0, which is not a size the log passed through");
     }
   }
-  uint64_t total = 0;
-  if (options_.progress) {
+  uint64_t total = 0;  // as the head record says: for progress, and to size the key map
+  {
     absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
     if (head.ok() && head->has_value() && (*head)->size() >= 8) total = DecodeU64(**head);
   }
+  key_hashes_.reserve(std::min<uint64_t>(total, uint64_t{1} << 22));
+  IndexScan index_scan;  // outlives the pool, whose worker fills it
 
   // The main thread mostly waits and runs the in-order checks: one worker per core.
   ThreadPool pool(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())),
@@ -478,6 +659,10 @@ bool Verifier::Run() {
     for (auto& f : in_flight) f.second.wait();
   };
   for (size_t k = 0; k < kChunksInFlight; ++k) submit();
+  std::future<void> index_done;
+  if (options_.check_tree) {
+    index_done = pool.Submit([this, &index_scan] { ScanIndex(st_, index_scan); });
+  }
   std::vector<Hash> last_edge;
   while (!reached_end) {
     auto [chunk, done] = std::move(in_flight.front());
@@ -502,7 +687,8 @@ bool Verifier::Run() {
     spare.push_back(std::move(chunk));
   }
   drain();
-  return CheckEnd(last_edge);
+  if (index_done.valid()) index_done.wait();
+  return CheckEnd(last_edge, index_done.valid() ? &index_scan : nullptr);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@
 #include "ledger/verify.h"
 #include "nlohmann/json.hpp"
 #include "tools/audit/audit.h"
+#include "tools/cli_input.h"
 
 namespace boai::audit {
 namespace {
@@ -139,7 +140,8 @@ int Main(int argc, char** argv) {
                      "an auditor's cosigner key (or a file holding it): its stored cosignatures "
                      "must verify (repeatable)");
   verify->add_flag("--json", json, "print a JSON report");
-  verify->add_flag("--no-tree", va.no_tree, "skip comparing stored tree nodes (faster)");
+  verify->add_flag("--no-tree", va.no_tree,
+                   "skip comparing stored tree nodes and index records (faster)");
   verify->add_flag("--no-books", va.no_books, "check the chain only, not the accounting rules");
   CLI::Option* target = verify->add_option(
       "--target", va.target, "verify a running boaid at HOST:PORT instead of a data directory");
@@ -203,6 +205,7 @@ int Main(int argc, char** argv) {
   check_statement->add_option("FILE", statement_path, "the statement.json")->required();
 
   try {
+    boai::tools::ApplyInputRules(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);

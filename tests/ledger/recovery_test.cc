@@ -497,5 +497,98 @@ TEST_F(VerifyDamaged, RulesHookFindingIsAtItsIndex) {
   ExpectFinding(Verify(o), 7, "rules", "overdrawn");
 }
 
+TEST_F(VerifyDamaged, HeadTimeChanged) {
+  // The writer dates new entries no earlier than the head's time: a head moved back
+  // in time would let it write entries dated before the last one.
+  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
+    std::string head = Get(st, Cf::kDefault, "head");
+    wb.Put(st.cf(Cf::kDefault), "head", head.substr(0, 40) + U64Key(0));
+  });
+  ExpectFinding(Verify(), 40, "head", "time_ms is 0");
+}
+
+TEST_F(VerifyDamaged, FormatRecordChanged) {
+  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
+    wb.Put(st.cf(Cf::kDefault), "format", "boai-ledger/2");
+  });
+  ExpectFinding(Verify(), std::nullopt, "meta", "boai-ledger/2");
+}
+
+TEST_F(VerifyDamaged, EntryWrittenAroundTheIndexReusesAKey) {
+  // An attacker deletes the index record of key receipt-7, so the writer takes a
+  // second entry with that key (a gift counted twice), and puts the record back.
+  const std::string dir = tmp_.dir();
+  std::string record;
+  Tamper(dir, [&](Storage& st, rocksdb::WriteBatch& wb) {
+    record = Get(st, Cf::kIndex, "kreceipt-7");
+    wb.Delete(st.cf(Cf::kIndex), "kreceipt-7");
+  });
+  {
+    LedgerOptions o;
+    o.sync = false;
+    absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(dir, o);
+    ASSERT_TRUE(l.ok()) << l.status();
+    std::vector<EntryDraft> drafts;
+    drafts.push_back(EntryDraft{"gift", "receipt-7", R"({"amount":700,"n":7})", {}});
+    for (const auto& r : (*l)->AppendMany(std::move(drafts))) ASSERT_TRUE(r.ok()) << r.status();
+  }
+  Tamper(dir, [&](Storage& st, rocksdb::WriteBatch& wb) {
+    wb.Put(st.cf(Cf::kIndex), "kreceipt-7", record);
+  });
+  ExpectFinding(Verify(), 41, "duplicate-key", "\"receipt-7\" of entry 7");
+}
+
+TEST_F(VerifyDamaged, IndexRecordDeleted) {
+  Tamper(tmp_.dir(),
+         [](Storage& st, rocksdb::WriteBatch& wb) { wb.Delete(st.cf(Cf::kIndex), "kreceipt-7"); });
+  ExpectFinding(Verify(), std::nullopt, "index-record", "41 entries but 40 index records");
+  VerifyOptions o;  // derived records are compared with the tree rows
+  o.check_tree = false;
+  EXPECT_TRUE(Verify(o).ok());
+}
+
+TEST_F(VerifyDamaged, IndexRecordPointsAtAnotherEntry) {
+  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
+    wb.Put(st.cf(Cf::kIndex), "kreceipt-7", U64Key(8));
+  });
+  ExpectFinding(Verify(), 7, "index-record",
+                "\"receipt-7\" says entry 8, but the key is entry 7's");
+}
+
+TEST_F(VerifyDamaged, IndexRecordPlanted) {
+  Tamper(tmp_.dir(), [](Storage& st, rocksdb::WriteBatch& wb) {
+    wb.Put(st.cf(Cf::kIndex), "kreceipt-999", U64Key(3));
+  });
+  ExpectFinding(Verify(), std::nullopt, "index-record", "no entry has that key");
+}
+
+TEST_F(VerifyDamaged, UnreadableCheckpointsAreAFindingNotSkipped) {
+  // A damaged block of the checkpoints column family: RocksDB's read fails. The
+  // verifier must say so, not verify "0 checkpoints" and call the ledger intact.
+  const std::string dir = tmp_.dir();
+  std::string file;
+  {
+    absl::StatusOr<std::unique_ptr<Storage>> st =
+        Storage::Open(DatabasePath(dir), StorageOptions{});
+    ASSERT_TRUE(st.ok()) << st.status();
+    ASSERT_TRUE((*st)->db()->Flush(rocksdb::FlushOptions(), (*st)->cf(Cf::kCheckpoints)).ok());
+    std::vector<rocksdb::LiveFileMetaData> files;
+    (*st)->db()->GetLiveFilesMetaData(&files);
+    for (const rocksdb::LiveFileMetaData& f : files) {
+      if (f.column_family_name == CfName(Cf::kCheckpoints)) file = f.db_path + f.name;
+    }
+  }
+  ASSERT_FALSE(file.empty()) << "no table file of the checkpoints column family";
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);  // inside the first data block
+    f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+  }
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.finding->check, "read") << r.finding->detail;
+  EXPECT_THAT(r.finding->detail, HasSubstr("checkpoints"));
+}
+
 }  // namespace
 }  // namespace boai::ledger

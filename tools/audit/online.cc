@@ -113,6 +113,13 @@ bool OnlineVerifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& l
     return Fail(f->index, f->check, f->detail);
   }
   const ledger::LeafHeader& h = leaf->header;
+  if (auto [seen, fresh] = keys_seen_.try_emplace(h.key, i); !fresh) {
+    return Fail(
+        i, "duplicate-key",
+        StrCat("entry ", i, " has the idempotency key \"", h.key, "\" of entry ", seen->second,
+               "; keys are unique in the log, so this entry was not written "
+               "through the ledger's writer"));
+  }
   if (i == 0) {
     nlohmann::json body = nlohmann::json::parse(leaf->body, nullptr, false);
     absl::StatusOr<ledger::NoteVerifier> genesis =

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -102,6 +103,7 @@ class OnlineVerifier {
   std::vector<std::pair<ledger::Note, uint64_t>> deferred_;  // (checkpoint, its size)
   std::optional<books::Replay> replay_;
   std::vector<ledger::Hash> hashes_;  // every leaf hash so far: reversals re-read earlier leaves
+  std::unordered_map<std::string, uint64_t> keys_seen_;  // idempotency key -> its entry
   ledger::Frontier frontier_;
   ledger::Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
