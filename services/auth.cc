@@ -286,7 +286,20 @@ absl::StatusOr<std::string> UserStore::AddUser(const std::string& name, Role rol
     }
     if (!replace) {
       return absl::AlreadyExistsError(
-          StrCat("user ", name, " exists; pass replace to issue a new token"));
+          StrCat("user ", name,
+                 " exists; to issue them a new token (the old one stops working), repeat with "
+                 "replace set (boai add-user --replace)"));
+    }
+    if (it->second.role == Role::kAdmin && role != Role::kAdmin) {
+      bool other_admin = false;
+      for (const auto& [n, u] : users_)
+        other_admin = other_admin || (n != name && u.role == Role::kAdmin);
+      if (!other_admin) {
+        return absl::FailedPreconditionError(
+            StrCat("user ", name,
+                   " is the only admin; changing their role would leave nobody able to manage "
+                   "users. Add another admin first"));
+      }
     }
     old = it->second;
     by_hash_.erase(it->second.token_sha256);

@@ -20,6 +20,7 @@
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
 #include "services/server.h"
+#include "tools/cli_input.h"
 
 namespace {
 
@@ -82,6 +83,7 @@ int Main(int argc, char** argv) {
       ->required();
   rotate->fallthrough();  // --data and --config may follow the verb
   try {
+    boai::tools::ApplyInputRules(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;

@@ -45,6 +45,7 @@
 #include "rocksdb/db.h"
 #include "tools/bench_grpc.h"
 #include "tools/bench_machine.h"
+#include "tools/cli_input.h"
 
 namespace boai::bench {
 namespace {
@@ -481,6 +482,7 @@ int Main(int argc, char** argv) {
   GrpcBenchArgs grpc_args;
   CLI::App* grpc_cmd = AddGrpcVerb(&app, &grpc_args);
   try {
+    boai::tools::ApplyInputRules(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);

@@ -19,6 +19,7 @@
 #include "ledger/disclose/statement.h"
 #include "ledger/ledger.h"
 #include "ledger/strings.h"
+#include "tools/cli_input.h"
 
 namespace boai::disclose_site {
 
@@ -182,6 +183,7 @@ int Main(int argc, char** argv) {
   due->add_flag("--all", all, "also list deadlines more than a year past");
 
   try {
+    boai::tools::ApplyInputRules(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);

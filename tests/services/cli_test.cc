@@ -5,6 +5,7 @@
 
 #include "ledger/books/demo.h"
 #include "ledger/hash.h"
+#include "ledger/note.h"
 #include "service_test_support.h"
 
 namespace boai::service::testing {
@@ -56,6 +57,66 @@ TEST_F(CliTest, GiftAmountsAreParsedExactly) {
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_TRUE(j.is_object()) << r.out;
   EXPECT_EQ(j["funds"][0]["net"], 10 + 123456);
+}
+
+TEST_F(CliTest, NumbersAreDecimalAndTextIsUtf8) {
+  std::string clerk = TokenFile("clerk", clerk_);
+  // A receipt number typed as printed on the form: 0020 is 20, not octal 16.
+  CliRun r = Boai(clerk,
+                  "gift --amount 50 --fund fund.general --receipt-book HB2025 --receipt-number "
+                  "0020 --name 周八 --date 2024-03-01");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Boai(clerk, "--json receipts --book HB2025");
+  ASSERT_EQ(r.status, 0) << r.out;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["books"][0]["issued"], nlohmann::json::parse("[[20, 20]]")) << r.out;
+  // Negative, hexadecimal and signed values of whole-number options are refused, not wrapped.
+  for (const char* bad : {"-1", "0x10", "+3", "1e3", ""}) {
+    r = Boai(clerk, StrCat("reverse --index '", bad, "' --reason x"));
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("--index"), std::string::npos) << r.out;
+  }
+  r = Boai(clerk, "reverse --index -1 --reason x");
+  EXPECT_NE(r.out.find("not a non-negative whole number in decimal digits"), std::string::npos)
+      << r.out;
+  // Commas only between thousands; no amount beyond what a leaf can hold.
+  for (const char* bad : {"1,00", "12,5", ",7", "1,0000.00", "1,234,56", "5.00元"}) {
+    r = Boai(clerk, StrCat("gift --amount '", bad, "' --fund fund.general --key K-c --anonymous"));
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
+    EXPECT_NE(r.out.find("amount"), std::string::npos) << r.out;
+  }
+  r = Boai(clerk, "gift --amount 100000000000000 --fund fund.general --key K-big --anonymous");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("the largest amount a ledger entry holds is 90,071,992,547,409.91 yuan"),
+            std::string::npos)
+      << r.out;
+  r = Boai(clerk,
+           "gift --amount 12,345,678.90 --fund fund.general --key K-grouped --anonymous "
+           "--date 2024-03-01");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(FundNet("fund.general"), 5000 + 1234567890);
+  // A name typed in a GBK terminal: refused before anything is sent.
+  r = Boai(clerk,
+           "gift --amount 1 --fund fund.general --key K-gbk --no-receipt declined --name "
+           "\"$(printf '\\325\\305\\310\\375')\"");  // GBK 张三
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("not UTF-8"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, ARecordedGiftIsReportedEvenIfItsReceiptDoesNotVerify) {
+  // Pinned to another log's key: the gift is recorded all the same, and the clerk
+  // must learn its entry number, not only that the check failed.
+  absl::StatusOr<ledger::NoteSigner> other = ledger::NoteSigner::Generate("other.example/log");
+  ASSERT_TRUE(other.ok());
+  std::string clerk = TokenFile("clerk", clerk_);
+  CliRun r = Boai(clerk, StrCat("--vkey '", other->VerifierKey(),
+                                "' gift --amount 7 --fund fund.general --key vk-1 --anonymous "
+                                "--date 2024-03-01"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("recorded gift as entry #"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("was recorded, but its receipt did not verify"), std::string::npos) << r.out;
+  EXPECT_EQ(FundNet("fund.general"), 700);
 }
 
 TEST_F(CliTest, DemoThroughTheServerWithoutPersonalDataInLogs) {

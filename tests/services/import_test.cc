@@ -111,6 +111,36 @@ TEST_F(ImportTest, DryRunReportsEveryBadLineAndWritesNothing) {
       << r.out;
 }
 
+TEST_F(ImportTest, TextThatIsNotUtf8AndSpreadsheetLeftoversInADryRun) {
+  // A donor name saved as GBK (张三), then the rows of bare commas spreadsheets
+  // leave at the end of an export, which are ignored like blank lines.
+  std::string path = dir_ + "/gbk.csv";
+  std::ofstream(path) << kHeader                                            // 1
+                      << "gift,TX-1,2019-09-07,camp.99-2019,10.00,,,,,,\n"  // 2
+                      << "gift,TX-2,2019-09-07,camp.99-2019,10.00,\xd5\xc5\xc8\xfd,,,,,"
+                      << "declined\n"                                          // 3
+                      << "gift,TX-3,2019-09-07,camp.99-2019,\"12,5\",,,,,,\n"  // 4
+                      << ",,,,,,,,,,\n"                                        // 5
+                      << " , ,\n";                                             // 6
+  CliRun r = Boai(clerk_file_, StrCat("import --dry-run ", path));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find(StrCat(path, ":3: is not UTF-8 text")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(StrCat(path, ":4: amount \"12,5\" has a comma that does not separate")),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("3 rows, 1 good, 2 bad"), std::string::npos) << r.out;
+  // A header ending in a comma names the empty column.
+  std::ofstream(path) << "type,transaction_id,date,campaign,amount,\n";
+  r = Boai(clerk_file_, StrCat("import --dry-run ", path));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("column 6 of the header has no name (remove the comma at the end"),
+            std::string::npos)
+      << r.out;
+  r = Boai(clerk_file_, StrCat("import --dry-run ", dir_));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("is a directory, not a file"), std::string::npos) << r.out;
+}
+
 TEST_F(ImportTest, ImportThenReimportAddsNothing) {
   CliRun r = Boai(clerk_file_, StrCat("import --dry-run ", kExample));
   ASSERT_EQ(r.status, 0) << r.out;

@@ -275,6 +275,18 @@ TEST_F(ServiceTest, RestartKeepsEntriesAndUsers) {
   ASSERT_TRUE(stub_->AddUser(Ctx(admin_).get(), au, &aur).ok());
   EXPECT_EQ(Gift(clerk_, CashGift("after", 1), &r).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Gift(aur.token(), CashGift("after", 1), &r).ok());
+  // The only admin cannot be given another role: nobody could manage users after.
+  v1::AddUserRequest demote;
+  demote.set_name("admin");
+  demote.set_role(v1::ROLE_PUBLIC);
+  demote.set_replace(true);
+  v1::AddUserResponse demoted;
+  grpc::Status only = stub_->AddUser(Ctx(admin_).get(), demote, &demoted);
+  EXPECT_EQ(only.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << only.error_message();
+  EXPECT_NE(only.error_message().find("only admin"), std::string::npos) << only.error_message();
+  EXPECT_TRUE(Gift(clerk_, CashGift("still-admin", 1), &r).error_code() ==
+                  grpc::StatusCode::UNAUTHENTICATED &&
+              stub_->InitBooks(Ctx(admin_).get(), v1::InitBooksRequest(), &ib).ok());
   // Users are stored hashed.
   std::string users = ReadFileText(UsersFilePath(dir_));
   EXPECT_EQ(users.find(aur.token()), std::string::npos);

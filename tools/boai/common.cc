@@ -64,35 +64,54 @@ std::unique_ptr<grpc::ClientContext> Client::Ctx(const std::string& token) const
 // Money and text
 // ---------------------------------------------------------------------------
 
-// "1234", "1234.5", "1,234.56" yuan -> fen, exactly. No sign, at most 2 decimals.
+// "1234", "1234.5", "1,234.56" yuan -> fen, exactly. No sign, at most 2 decimals;
+// commas only between groups of three digits ("12,5" may be a decimal comma, so it
+// is refused); at most 2^53-1 fen, the largest integer the leaf format carries.
 absl::StatusOr<int64_t> ParseYuan(std::string_view s) {
+  constexpr int64_t kMaxFen = (int64_t{1} << 53) - 1;
   auto bad = [s](std::string_view why) {
     return absl::InvalidArgumentError(
         StrCat("amount \"", s, "\" ", why, "; write yuan with at most 2 decimals, e.g. 1234.50"));
   };
   s = StripWhitespace(s);
   if (s.empty()) return bad("is empty");
-  int64_t yuan = 0, fen = 0;
-  size_t i = 0;
+  const size_t point = s.find('.');
+  std::string_view whole = s.substr(0, point);
+  std::string_view dec = point == std::string_view::npos ? "" : s.substr(point + 1);
+  if (whole.find_first_not_of("0123456789,") != std::string_view::npos ||
+      dec.find_first_not_of("0123456789") != std::string_view::npos) {
+    return bad("is not a number");
+  }
+  if (whole.find(',') != std::string_view::npos) {
+    // 1,234 and 12,345,678: a first group of 1 to 3 digits, then groups of exactly 3.
+    const size_t first = whole.find(',');
+    bool grouped = first >= 1 && first <= 3 && (whole.size() - first) % 4 == 0;
+    for (size_t i = first; grouped && i < whole.size(); i += 4) {
+      grouped = whole[i] == ',' && whole.substr(i + 1, 3).find(',') == std::string_view::npos;
+    }
+    if (!grouped) {
+      return bad("has a comma that does not separate thousands (write 1,234.50 or 1234.50)");
+    }
+  }
+  auto too_large = [&bad] {
+    return bad(StrCat("is too large: the largest amount a ledger entry holds is ", Yuan(kMaxFen),
+                      " yuan"));
+  };
+  int64_t yuan = 0;
   int digits = 0;
-  for (; i < s.size() && s[i] != '.'; ++i) {
-    if (s[i] == ',') continue;
-    if (s[i] < '0' || s[i] > '9') return bad("is not a number");
-    if (yuan > (INT64_MAX / 100 - 9) / 10) return bad("is too large");
-    yuan = yuan * 10 + (s[i] - '0');
+  for (char c : whole) {
+    if (c == ',') continue;
+    if (yuan > kMaxFen / 100) return too_large();
+    yuan = yuan * 10 + (c - '0');
     ++digits;
   }
   if (digits == 0) return bad("has no whole yuan");
-  if (i < s.size()) {
-    std::string_view dec = s.substr(i + 1);
-    if (dec.empty() || dec.size() > 2)
-      return bad(dec.empty() ? "ends in a point" : "has more than 2 decimals");
-    for (char c : dec) {
-      if (c < '0' || c > '9') return bad("is not a number");
-    }
-    fen = (dec[0] - '0') * 10 + (dec.size() == 2 ? dec[1] - '0' : 0);
+  if (point != std::string_view::npos && (dec.empty() || dec.size() > 2)) {
+    return bad(dec.empty() ? "ends in a point" : "has more than 2 decimals");
   }
-  int64_t total = yuan * 100 + fen;
+  const int64_t fen = dec.empty() ? 0 : (dec[0] - '0') * 10 + (dec.size() == 2 ? dec[1] - '0' : 0);
+  if (yuan > (kMaxFen - fen) / 100) return too_large();
+  const int64_t total = yuan * 100 + fen;
   if (total <= 0) return bad("must be more than 0");
   return total;
 }
@@ -276,22 +295,34 @@ json ReceiptJson(const v1::Receipt& r) {
 }
 
 // Prints a write's receipt after verifying it.
+// The server has recorded the entry whatever the proof check says, so the receipt
+// is printed either way; a proof that does not verify is then the error (exit 1).
 int PrintReceipt(const Global& g, const v1::Receipt& r) {
   absl::StatusOr<std::string> checked =
       VerifyProof(r.index(), r.leaf_hash(), r.inclusion_proof(), r.checkpoint(), g.vkey);
-  if (!checked.ok()) return Fail(checked.status());
   if (g.json) {
     json j = ReceiptJson(r);
-    j["ok"] = true;
-    j["verified"] = *checked;
+    j["ok"] = checked.ok();
+    if (checked.ok()) {
+      j["verified"] = *checked;
+    } else {
+      j["error"] = {{"code", "PROOF_NOT_VERIFIED"},
+                    {"message", std::string(ToStd(checked.status().message()))}};
+    }
     std::cout << j.dump(2) << "\n";
-    return 0;
+    return checked.ok() ? 0 : 1;
   }
   std::cout << (r.duplicate() ? "already recorded " : "recorded ") << r.kind() << " as entry #"
             << r.index() << "\n"
             << "  leaf hash   " << HexEncode(r.leaf_hash()) << "\n"
             << "  checkpoint  tree size " << r.checkpoint().tree_size() << "\n";
   if (!r.person_id().empty()) std::cout << "  person      " << r.person_id() << "\n";
+  if (!checked.ok()) {
+    std::cout.flush();
+    return Fail(absl::DataLossError(StrCat(
+        "entry #", r.index(),
+        " was recorded, but its receipt did not verify: ", ToStd(checked.status().message()))));
+  }
   std::cout << "  " << *checked << "\n";
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "ledger/books/entries.h"
+#include "ledger/canonical_json.h"
 #include "ledger/strings.h"
 #include "tools/boai/common.h"
 
@@ -76,8 +77,17 @@ SettlementFile ParseSettlementCsv(std::string_view text) {
     const size_t line_no = n + 1;
     std::string_view line = lines[n];
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (StripWhitespace(line).empty() || StripWhitespace(line)[0] == '#') continue;
+    // Blank lines, comments, and the rows of bare commas spreadsheets leave at the end.
+    std::string_view content = StripWhitespace(line);
+    if (content.find_first_not_of(", \t") == std::string_view::npos || content[0] == '#') continue;
     auto bad = [&](std::string reason) { out.errors.push_back({line_no, std::move(reason)}); };
+    if (!ledger::IsValidUtf8(line)) {
+      if (have_header) ++out.data_lines;
+      bad("is not UTF-8 text: save the file as CSV UTF-8 (spreadsheets often save Chinese text "
+          "as GBK)");
+      if (!have_header) return out;
+      continue;
+    }
     std::string error;
     if (!SplitCsvLine(line, &f, &error)) {
       if (have_header) ++out.data_lines;
@@ -89,7 +99,10 @@ SettlementFile ParseSettlementCsv(std::string_view text) {
       for (size_t i = 0; i < f.size(); ++i) {
         bool known = false;
         for (const std::string& k : KnownColumns()) known = known || k == f[i];
-        if (!known) {
+        if (f[i].empty()) {
+          bad(StrCat("column ", i + 1, " of the header has no name",
+                     i + 1 == f.size() ? " (remove the comma at the end of the header)" : ""));
+        } else if (!known) {
           bad(StrCat("the header names an unknown column \"", f[i], "\"; the columns are ",
                      "type, transaction_id, date, campaign, amount, donor_name, donor_phone, "
                      "display, receipt_book, receipt_number, no_receipt"));

@@ -251,7 +251,8 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
         "demo through the server needs an admin token: --token-file DATA/credentials/admin.token"));
   }
   // The chart, then the dataset's staff: a clerk and an approver (two people, as
-  // payments need). Their tokens are reissued on every run: they are demo users.
+  // payments need), as users of their own, "demo." + the dataset's name, so that
+  // no real user's token is touched. Their tokens are reissued on every run.
   v1::InitBooksResponse init;
   grpc::Status s = c.stub()->InitBooks(c.Ctx().get(), v1::InitBooksRequest(), &init);
   if (!s.ok()) return FailRpc(g, s);
@@ -259,7 +260,7 @@ int DemoRemote(const Global& g, Client& c, bool quiet) {
   for (auto [name, role] :
        {std::pair{"clerk.wang", v1::ROLE_CLERK}, std::pair{"approver.li", v1::ROLE_APPROVER}}) {
     v1::AddUserRequest req;
-    req.set_name(name);
+    req.set_name(StrCat("demo.", name));
     req.set_role(role);
     req.set_replace(true);
     v1::AddUserResponse resp;

@@ -202,8 +202,10 @@ int Import(const Global& g, Client& c, const ImportArgs& a) {
                 << "). Run the same command again: recorded rows are not added twice\n";
       return FailRpc(g, s);
     }
+    std::vector<bool> answered(last - first, false);
     for (const v1::ImportItemResult& res : resp.results()) {
-      if (res.item() == 0 || res.item() > last - first) continue;
+      if (res.item() == 0 || res.item() > last - first || answered[res.item() - 1]) continue;
+      answered[res.item() - 1] = true;
       const SettlementRow& r = file.rows[first + res.item() - 1];
       KindTotals& t = by_kind[r.type];
       if (!res.ok()) {
@@ -221,6 +223,16 @@ int Import(const Global& g, Client& c, const ImportArgs& a) {
         ++t.added;
         t.amount_added += r.amount;
       }
+    }
+    // A row the server did not answer was not recorded (the server stopped reading the
+    // stream early, e.g. on a message it could not parse): count it as failed.
+    for (size_t k = 0; k < answered.size(); ++k) {
+      if (answered[k]) continue;
+      ++by_kind[file.rows[first + k].type].failed;
+      failures.push_back({file.rows[first + k].line,
+                          "the server returned no result for this row, so it was not recorded; "
+                          "run the same command again"});
+      failure_codes.push_back(std::string(CodeName(grpc::StatusCode::UNKNOWN)));
     }
     if (resp.checkpoint().tree_size() > tree_size) {
       tree_size = resp.checkpoint().tree_size();

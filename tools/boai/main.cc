@@ -34,6 +34,7 @@
 #include "CLI/CLI.hpp"
 #include "ledger/strings.h"
 #include "tools/boai/common.h"
+#include "tools/cli_input.h"
 
 namespace boai::cli {
 namespace {
@@ -188,7 +189,8 @@ int Main(int argc, char** argv) {
   bool replace = false;
   add_user->add_option("--name", user_name, "user name (the `by` of their entries)")->required();
   add_user->add_option("--role", role, "public, auditor, clerk, approver or admin")->required();
-  add_user->add_flag("--replace", replace, "issue a new token for an existing user");
+  add_user->add_flag("--replace", replace,
+                     "issue a new token (and the --role given) to an existing user");
 
   // reads
   CLI::App* balances = app.add_subcommand("balances", "fund and account balances");
@@ -250,6 +252,7 @@ int Main(int argc, char** argv) {
   demo->add_flag("--quiet", quiet, "do not list every step");
 
   try {
+    boai::tools::ApplyInputRules(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;

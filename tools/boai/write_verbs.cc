@@ -494,8 +494,9 @@ int AddUser(const Global& g, Client& c, const std::string& name, const std::stri
               << "\n";
   } else {
     std::cout << resp.token() << "\n";
-    std::cerr << "boai: user " << resp.name() << " (" << role
-              << ") created; the token above is shown once: give it to them, e.g. in a file for "
+    std::cerr << "boai: user " << resp.name() << " (" << role << ") "
+              << (replace ? "has a new token (the old one no longer works)" : "created")
+              << "; the token above is shown once: give it to them, e.g. in a file for "
                  "--token-file\n";
   }
   return 0;
