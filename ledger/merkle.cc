@@ -146,8 +146,11 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash&
     if (!proof.empty()) {
       return absl::FailedPreconditionError("consistency proof between equal sizes must be empty");
     }
-    if (old_root != new_root)
-      return Mismatch("equal sizes with different roots", old_root, new_root);
+    if (old_root != new_root) {
+      return absl::FailedPreconditionError(StrCat("equal sizes with different roots: old ",
+                                                  HashToBase64(old_root), ", new ",
+                                                  HashToBase64(new_root)));
+    }
     return absl::OkStatus();
   }
   std::vector<Hash> path;

@@ -104,7 +104,10 @@ int Publish(const std::string& dir, const std::string& period, const std::string
     files[name] = bytes;
   }
   absl::Status written = WriteFiles(out, files);
-  if (!written.ok()) return Fail(written);
+  if (!written.ok()) {  // where to write is the caller's choice: a usage error, not the ledger's
+    std::cerr << "boai-disclose: " << ToStd(written.message()) << " (choose another --out)\n";
+    return kExitUsage;
+  }
 
   const nlohmann::json& s = *statement;
   std::cout << "statement   " << s["period"]["kind"].get<std::string>() << " "

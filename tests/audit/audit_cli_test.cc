@@ -263,6 +263,17 @@ TEST_F(AuditCliTest, CosignRefusesABrokenLedger) {
   EXPECT_TRUE(ledger::ListCosignatures(**st)->empty());
 }
 
+TEST_F(AuditCliTest, CosignRefusesTheLogsOwnKey) {
+  testing::Run r = Audit(StrCat("cosign --data ", data_, " --key ", ledger::LogKeyPath(data_)));
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the log's own signing key"));
+  ledger::StorageOptions so;
+  so.read_only = true;
+  auto st = ledger::Storage::Open(ledger::DatabasePath(data_), so);
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(ledger::ListCosignatures(**st)->empty());
+}
+
 TEST_F(AuditCliTest, CosignRefusesADatabaseTheServerHolds) {
   std::string key = tmp_ + "/zhou.key";
   Keygen("audit.example.cn/zhou", key);
@@ -331,6 +342,24 @@ TEST_F(AuditCliTest, UsageErrors) {
   r = Audit(StrCat("verify --target 127.0.0.1:1 --token-file ", tmp_, "/t"));
   EXPECT_EQ(r.status, 2) << r.out;  // nothing listens there: could not run
   EXPECT_THAT(r.err, HasSubstr("127.0.0.1:1"));
+  // With --json, a missing database is still a report a script can read.
+  r = Audit("verify --json --data /nonexistent/boai");
+  EXPECT_EQ(r.status, 2);
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_THAT(j["error"].get<std::string>(), HasSubstr("no ledger database"));
+}
+
+TEST_F(AuditCliTest, DatabaseRocksDbCannotOpenIsAFindingInJson) {
+  std::ofstream(ledger::DatabasePath(data_) + "/CURRENT", std::ios::trunc) << "garbage\n";
+  testing::Run r = Audit(StrCat("verify --json --data ", data_));
+  EXPECT_EQ(r.status, 1) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["finding"]["check"], "read");
+  EXPECT_THAT(j["finding"]["detail"].get<std::string>(), HasSubstr("CURRENT"));
 }
 
 }  // namespace

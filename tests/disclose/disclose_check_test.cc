@@ -205,6 +205,13 @@ TEST_F(DiscloseTest, ToolsWriteTheSiteAndCheckTheStatement) {
                        &text),
             2);
   EXPECT_NE(text.find("2019W3"), std::string::npos) << text;
+  // An --out that cannot be created (a path under a plain file) is a usage error too.
+  std::ofstream(out / "plain") << "x";
+  EXPECT_EQ(RunCommand(StrCat(BOAI_DISCLOSE_PATH, " --data ", Data(), " --period 2019 --out ",
+                              (out / "plain" / "site").string()),
+                       &text),
+            2);
+  EXPECT_NE(text.find("cannot create directory"), std::string::npos) << text;
 
   EXPECT_EQ(
       RunCommand(StrCat(BOAI_DISCLOSE_PATH, " due --data ", Data(), " --on 2020-05-01"), &text), 0);

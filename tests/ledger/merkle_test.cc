@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
+#include "ledger/strings.h"
 #include "tests/ledger/merkle_test_support.h"
 
 namespace boai::ledger {
@@ -315,7 +316,11 @@ TEST_F(MerkleTree, ConsistencyVerificationRejectsTampering) {
 
 TEST_F(MerkleTree, ConsistencyBetweenEqualSizes) {
   EXPECT_TRUE(VerifyConsistency(7, 7, roots_[7], roots_[7], {}).ok());
-  EXPECT_FALSE(VerifyConsistency(7, 7, roots_[7], roots_[6], {}).ok());
+  absl::Status differ = VerifyConsistency(7, 7, roots_[7], roots_[6], {});
+  EXPECT_FALSE(differ.ok());
+  // Neither root is computed here: the message says which is the old and which the new.
+  EXPECT_EQ(differ.message(), StrCat("equal sizes with different roots: old ",
+                                     HashToBase64(roots_[7]), ", new ", HashToBase64(roots_[6])));
   EXPECT_FALSE(VerifyConsistency(7, 7, roots_[7], roots_[7], {roots_[7]}).ok());
 }
 

@@ -121,6 +121,23 @@ int Cosign(const std::string& dir, const std::string& key_file) {
     std::cerr << "boai-audit: not cosigned: the ledger is not intact\n";
     return kExitBad;
   }
+  // A cosignature says someone other than the log checked it: not the log's own key
+  // or name (the key part of a verifier key is the last '+'-separated field).
+  auto key_part = [](const std::string& vkey) { return vkey.substr(vkey.rfind('+') + 1); };
+  for (const ledger::KeyEpoch& e : o.report.keys.epochs()) {
+    if (key_part(e.verifier.VerifierKey()) == key_part(signer->VerifierKey())) {
+      std::cerr << "boai-audit: not cosigned: " << key_file
+                << " holds the log's own signing key, not an auditor's. Make your own with "
+                   "boai-audit keygen --name <your name> --out <file>\n";
+      return kExitUsage;
+    }
+  }
+  if (signer->name() == o.report.origin) {
+    std::cerr << "boai-audit: not cosigned: the key's name " << signer->name()
+              << " is the log's origin; an auditor cosigns under a name of their own (boai-audit "
+                 "keygen --name audit.example.cn/you)\n";
+    return kExitUsage;
+  }
   const uint64_t size = o.report.entries;
   absl::StatusOr<std::string> checkpoint = StoredCheckpoint(**storage, size);
   if (!checkpoint.ok()) return Error(checkpoint.status());

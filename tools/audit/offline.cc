@@ -5,6 +5,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/strings.h"
+#include "nlohmann/json.hpp"
 #include "tools/audit/audit.h"
 
 namespace boai::audit {
@@ -71,6 +72,28 @@ Outcome RunOfflineChecks(const ledger::Storage& storage, const VerifyArgs& args,
   return o;
 }
 
+namespace {
+
+// A database that cannot be opened: the message on stderr as for any error and,
+// with --json, a report saying so (a damaged database is a finding; a missing one
+// or bad arguments are usage, with nothing checked).
+int OpenFailure(const VerifyArgs& args, const absl::Status& s) {
+  const int code = Error(s);
+  if (args.json) {
+    nlohmann::json j = {{"ok", false}, {"source", args.dir}, {"online", false}};
+    const std::string message(ToStd(s.message()));
+    if (code == kExitBad) {
+      j["finding"] = {{"check", "read"}, {"detail", message}};
+    } else {
+      j["error"] = message;
+    }
+    std::cout << j.dump(2) << "\n";
+  }
+  return code;
+}
+
+}  // namespace
+
 int VerifyOffline(const VerifyArgs& in) {
   VerifyArgs args = in;
   if (!args.vkey.empty()) {
@@ -87,7 +110,7 @@ int VerifyOffline(const VerifyArgs& in) {
   so.read_only = true;
   absl::StatusOr<std::unique_ptr<ledger::Storage>> storage =
       ledger::Storage::Open(ledger::DatabasePath(args.dir), so);
-  if (!storage.ok()) return Error(storage.status());
+  if (!storage.ok()) return OpenFailure(args, storage.status());
   std::optional<books::Replay> replay;
   Outcome o = RunOfflineChecks(**storage, args, *cosigners, &replay);
   return PrintOutcome(o, args.json);
