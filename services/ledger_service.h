@@ -28,7 +28,7 @@
 
 namespace boai::service {
 
-inline constexpr char kAnonymousDisplay[] = "爱心人士";
+using books::kAnonymousDisplay;
 
 // A value as a JSON string, for log lines: quoted, escaped, never multi-line.
 std::string Q(std::string_view s);

@@ -507,6 +507,25 @@ absl::Status PersonalStore::Erase(std::string_view person_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> PersonalStore::AnonymousCommitment(std::string_view person_id,
+                                                               std::string_view entry_key) const {
+  absl::Status valid = CheckPersonId(person_id);
+  if (!valid.ok()) return valid;
+  Reader r(storage_);
+  absl::StatusOr<Opened> opened = Load(r, person_id);
+  if (!opened.ok()) return opened.status();
+  absl::StatusOr<std::string> mac =
+      HmacHex(opened->salt, StrCat("boai/anonymous-gift\n", entry_key));
+  if (!mac.ok()) return mac.status();
+  Secret salt;
+  if (!HexDecode(*mac, salt.mutable_string())) {
+    return absl::InternalError("the HMAC of an anonymous gift's salt is not hex");
+  }
+  absl::StatusOr<std::string> commitment = PersonalCommitment(salt.view(), opened->data);
+  if (!commitment.ok()) return Annotate(commitment.status(), StrCat("person ", person_id));
+  return commitment;
+}
+
 absl::StatusOr<bool> PersonalStore::CheckCommitment(std::string_view person_id,
                                                     std::string_view commitment) const {
   absl::Status valid = CheckPersonId(person_id);

@@ -31,6 +31,12 @@
 // A name alone is a weak identity: namesakes without phone or id number become
 // one person, so give one of those wherever two people may share a name.
 //
+// An anonymous gift must not be linkable to the donor's other entries through
+// that shared commitment, so it carries one of its own (AnonymousCommitment):
+// the same formula under the salt HMAC-SHA256(salt, "boai/anonymous-gift\n" ||
+// the entry's idempotency key). Whoever holds the person's salt and data can
+// still open it; to anyone else it is unrelated to every other commitment.
+//
 // Erasure deletes the person's key, lookup entries and record, and leaves a
 // one-byte tombstone in place of the record, so Get() can say "was erased" rather
 // than "unknown" and Erase() is idempotent. The tombstone holds nothing about the
@@ -81,6 +87,9 @@ struct PersonalData {
 inline constexpr size_t kMaxPersonalFieldBytes = 1024;
 inline constexpr size_t kPersonSaltBytes = 32;
 
+// How a gift's donor is shown when they asked not to be named (display anonymous).
+inline constexpr char kAnonymousDisplay[] = "爱心人士";
+
 // The public face of a person: what leaves may carry.
 struct Person {
   std::string id;          // "p-" + 32 lowercase hex digits (16 random bytes)
@@ -127,6 +136,11 @@ class PersonalStore {
   // Idempotent: erasing an erased person succeeds (and compacts again).
   // NotFound if the id was never registered.
   absl::Status Erase(std::string_view person_id);
+
+  // The commitment an anonymous gift of `person_id` with idempotency key
+  // `entry_key` carries (see above). Errors as for Get().
+  absl::StatusOr<std::string> AnonymousCommitment(std::string_view person_id,
+                                                  std::string_view entry_key) const;
 
   // Whether `commitment` (64 hex digits, either case) is the commitment of
   // `person_id`. InvalidArgument if it is not 64 hex digits; errors as for Get().

@@ -99,6 +99,37 @@ TEST_F(ServiceTest, GiftReceiptProvesInclusionAndKeepsPersonalDataOffTheLog) {
   EXPECT_TRUE(cash);
 }
 
+TEST_F(ServiceTest, AnAnonymousGiftIsNotLinkedToTheDonorsNamedGifts) {
+  // The same donor gives once named and once anonymously: the leaves carry
+  // unrelated commitments, so the published anonymous gift points at nobody.
+  auto gift = [&](const std::string& key, v1::DonorDisplay display, v1::Receipt* r) {
+    v1::RecordGiftRequest req = CashGift(key, 5000);
+    req.mutable_donor()->set_name("张伟");
+    req.mutable_donor()->set_phone("13800000001");
+    req.set_display(display);
+    return Gift(clerk_, req, r);
+  };
+  v1::Receipt named, anon, again;
+  ASSERT_TRUE(gift("named-1", v1::DONOR_DISPLAY_MASKED_NAME, &named).ok());
+  ASSERT_TRUE(gift("anon-1", v1::DONOR_DISPLAY_ANONYMOUS, &anon).ok());
+  EXPECT_EQ(named.person_id(), anon.person_id());  // the society still knows who gave
+  auto commitment = [&](uint64_t index) {
+    v1::GetEntryRequest ge;
+    ge.set_index(index);
+    v1::Entry e;
+    EXPECT_TRUE(stub_->GetEntry(Ctx(auditor_).get(), ge, &e).ok());
+    nlohmann::json body = nlohmann::json::parse(e.body_json(), nullptr, false);
+    return body.is_object() ? body["donor"]["commitment"].get<std::string>() : std::string();
+  };
+  const std::string c_named = commitment(named.index()), c_anon = commitment(anon.index());
+  EXPECT_EQ(c_anon.size(), 64u);
+  EXPECT_NE(c_anon, c_named);
+  // A retry is the same entry (same commitment, same leaf).
+  ASSERT_TRUE(gift("anon-1", v1::DONOR_DISPLAY_ANONYMOUS, &again).ok());
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.leaf_hash(), anon.leaf_hash());
+}
+
 TEST_F(ServiceTest, AuthFailures) {
   v1::Receipt r;
   // No token.

@@ -299,6 +299,25 @@ TEST_F(PersonalStoreTest, CheckCommitment) {
   EXPECT_THAT(bad.status().message(), HasSubstr("unknown person p-0000"));
 }
 
+TEST_F(PersonalStoreTest, AnonymousGiftsHaveUnlinkableCommitments) {
+  Person a = MustRegister(Zhang());
+  absl::StatusOr<std::string> g1 = store_->AnonymousCommitment(a.id, "HB2019-0001");
+  absl::StatusOr<std::string> g1_again = store_->AnonymousCommitment(a.id, "HB2019-0001");
+  absl::StatusOr<std::string> g2 = store_->AnonymousCommitment(a.id, "HB2019-0002");
+  ASSERT_TRUE(g1.ok() && g1_again.ok() && g2.ok()) << g1.status();
+  EXPECT_TRUE(IsLowerHex64(*g1));
+  EXPECT_EQ(*g1, *g1_again);  // a retried request writes the same leaf
+  EXPECT_NE(*g1, *g2);        // two anonymous gifts of one donor are not linked
+  EXPECT_NE(*g1, a.commitment);
+  EXPECT_FALSE(*store_->CheckCommitment(a.id, *g1));
+  // Another person's anonymous gift under the same key is unrelated too.
+  Person b = MustRegister(Li());
+  EXPECT_NE(*store_->AnonymousCommitment(b.id, "HB2019-0001"), *g1);
+  ASSERT_TRUE(store_->Erase(a.id).ok());
+  EXPECT_EQ(store_->AnonymousCommitment(a.id, "HB2019-0001").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(PersonalStoreTest, NoPlaintextStoredAnywhere) {
   Person a = MustRegister(Zhang());
   Person b = MustRegister(Li());
