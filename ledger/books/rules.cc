@@ -239,6 +239,13 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
       }
     }
   } else if (const auto* g = std::get_if<Gift>(&e.body)) {
+    if (g->channel == "online" && g->campaign.empty()) {
+      // An online gift is owed by the giving platform (account 1121) until a
+      // settlement.platform of its campaign pays it: without one it could never be.
+      return absl::InvalidArgumentError(
+          "an online gift needs its campaign: the platform pays it out with the campaign's "
+          "settlement (a gift received directly is channel bank or cash)");
+    }
     if (!g->campaign.empty()) {
       auto it = campaigns_.find(g->campaign);
       if (it == campaigns_.end())
@@ -324,7 +331,9 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
       }
       if (d->date > req.request.expires) {
         return Rule(StrCat("payment request ", d->request, " expired on ", req.request.expires,
-                           "; expire it and make a new request"));
+                           "; reject it to release the money it reserves (boai pay reject "
+                           "--request ",
+                           d->request, " --reason expired) and make a new request"));
       }
     } else if (e.kind == "payment.reject") {
       if (d->reason.empty()) return absl::InvalidArgumentError("a rejection must give a reason");

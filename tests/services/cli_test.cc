@@ -104,6 +104,32 @@ TEST_F(CliTest, NumbersAreDecimalAndTextIsUtf8) {
   EXPECT_NE(r.out.find("not UTF-8"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, GiftFlagsThatDoNotFitAreRefusedByName) {
+  std::string clerk = TokenFile("clerk", clerk_);
+  const std::string base = "gift --amount 20 --fund fund.general --date 2024-03-01 ";
+  CliRun r = Boai(clerk, base + "--key F-1 --description 棉被 --anonymous");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--channel in_kind"), std::string::npos) << r.out;
+  r = Boai(clerk, base + "--key F-2 --channel in_kind --description 棉被 --anonymous");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--quantity"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--evidence"), std::string::npos) << r.out;
+  r = Boai(clerk, base + "--receipt-book HB7 --receipt-number 1 --no-receipt declined --name 周");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("not both"), std::string::npos) << r.out;
+  EXPECT_EQ(FundNet("fund.general"), 0);
+  // A receipt number already issued for another gift is named as such.
+  r = Boai(clerk, base + "--receipt-book HB7 --receipt-number 17 --name 李四");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Boai(clerk,
+           "gift --amount 30 --fund fund.general --date 2024-03-01 --receipt-book HB7 "
+           "--receipt-number 17 --name 王五");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("receipt HB7-17 is already issued for another gift"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("boai receipts --book HB7"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, ARecordedGiftIsReportedEvenIfItsReceiptDoesNotVerify) {
   // Pinned to another log's key: the gift is recorded all the same, and the clerk
   // must learn its entry number, not only that the check failed.

@@ -23,6 +23,23 @@ int Gift(const Global& g, Client& c, const GiftArgs& a) {
   req.set_income(a.income);
   req.set_campaign(a.campaign);
   std::string key = a.key;
+  if (!a.receipt_book.empty() && !a.no_receipt.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "give the official receipt (--receipt-book, --receipt-number) or --no-receipt, not both"));
+  }
+  const bool in_kind_details =
+      !a.description.empty() || a.quantity != 0 || !a.unit.empty() || !a.evidence.empty();
+  if (a.channel != "in_kind" && in_kind_details) {
+    return Fail(absl::InvalidArgumentError(
+        "--description, --quantity, --unit and --evidence describe a gift in kind: add --channel "
+        "in_kind, or leave them out"));
+  }
+  if (a.channel == "in_kind" &&
+      (a.description.empty() || a.quantity <= 0 || a.unit.empty() || a.evidence.empty())) {
+    return Fail(absl::InvalidArgumentError(
+        "a gift in kind needs --description (what the goods are), --quantity (more than 0), "
+        "--unit and --evidence FILE (the valuation document, e.g. an invoice or price survey)"));
+  }
   if (!a.receipt_book.empty()) {
     req.set_receipt_book(a.receipt_book);
     req.set_receipt_number(a.receipt_number);
@@ -67,6 +84,16 @@ int Gift(const Global& g, Client& c, const GiftArgs& a) {
   }
   v1::Receipt r;
   grpc::Status s = c.stub()->RecordGift(c.Ctx().get(), req, &r);
+  if (!s.ok() && s.error_code() == grpc::StatusCode::ALREADY_EXISTS && a.key.empty() &&
+      !a.receipt_book.empty()) {
+    // The key was the receipt's own name: another gift already holds this receipt.
+    return FailRpc(g, grpc::Status(s.error_code(),
+                                   StrCat("receipt ", key, " is already issued for another gift (",
+                                          s.error_message(),
+                                          "). Check the number on the form; `boai receipts "
+                                          "--book ",
+                                          a.receipt_book, "` lists the numbers in use")));
+  }
   if (!s.ok()) return FailRpc(g, s);
   return PrintReceipt(g, r);
 }

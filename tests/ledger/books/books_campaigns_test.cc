@@ -35,6 +35,10 @@ TEST_F(BooksRulesTest, CampaignGiftsMatchingClawbacksAndSettlement) {
   Gift unknown = gift("2022-05-08", "online", "fund.gm", Yuan(1));
   unknown.campaign = "camp.none";
   Refused("gift", kClerk, unknown, Code::kInvalidArgument, {"campaign \"camp.none\" is not open"});
+  // Online without a campaign would be owed by a platform no settlement pays.
+  Gift adrift = gift("2022-05-08", "online", "fund.gm", Yuan(1));
+  adrift.campaign.clear();
+  Refused("gift", kClerk, adrift, Code::kInvalidArgument, {"online gift needs its campaign"});
   Ok("gift", kClerk, gift("2022-05-07", "online", "fund.gm", Yuan(1000)));
   Ok("gift", kClerk, gift("2022-05-08", "cash", "fund.gm", Yuan(200)));
   Ok("gift", kClerk, gift("2022-05-09", "online", "fund.gm", Yuan(500)));

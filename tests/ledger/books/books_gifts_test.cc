@@ -34,6 +34,11 @@ TEST_F(BooksRulesTest, GiftChannelsAndIncomeKindsPostToTheirAccounts) {
     Ok("fund.open", kAdmin, FundOpen{fund, "g", "g", true});
     Gift g = MakeGift("2022-05-10", c.channel, fund, Yuan(100) + n, n);
     g.income = c.income;
+    if (std::string_view(c.channel) == "online") {  // online gifts belong to a campaign
+      Ok("campaign.open", kAdmin,
+         CampaignOpen{"camp.g", "g", fund, "Tencent", "2022-05-01", "2022-05-31", Yuan(1)});
+      g.campaign = "camp.g";
+    }
     uint64_t i = Ok("gift", kClerk, g);
     EXPECT_EQ(PostingsAt(i), (std::vector<Posting>{{c.debit, fund, Yuan(100) + n},
                                                    {c.credit, fund, -(Yuan(100) + n)}}));
