@@ -61,7 +61,8 @@ absl::StatusOr<std::string> Books::CampaignFund(std::string_view campaign) const
   auto it = campaigns_.find(std::string(campaign));
   if (it == campaigns_.end()) {
     return absl::InvalidArgumentError(StrCat(
-        "campaign \"", campaign, "\" is not open; open it with a campaign.open entry first"));
+        "campaign \"", campaign,
+        "\" is not open; an admin opens it first (a campaign.open entry: boai open-campaign)"));
   }
   return it->second.def.fund;
 }
@@ -120,7 +121,8 @@ absl::Status Books::CheckPostings(const Entry& e) const {
     }
     if (!funds_.count(p.fund)) {
       return absl::InvalidArgumentError(
-          StrCat("fund \"", p.fund, "\" is not open; open it with a fund.open entry first"));
+          StrCat("fund \"", p.fund,
+                 "\" is not open; an admin opens it first (a fund.open entry: boai open-fund)"));
     }
     auto sum = std::find_if(per_fund.begin(), per_fund.end(),
                             [&p](const auto& f) { return *f.first == p.fund; });

@@ -130,6 +130,31 @@ TEST_F(CliTest, GiftFlagsThatDoNotFitAreRefusedByName) {
   EXPECT_NE(r.out.find("boai receipts --book HB7"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, AnAdminOpensACampaignThenOnlineGiftsGoToIt) {
+  std::string admin = TokenFile("admin", admin_);
+  std::string clerk = TokenFile("clerk", clerk_);
+  CliRun r = Boai(clerk,
+                  "gift --amount 5 --fund fund.general --channel online --date 2024-09-08 "
+                  "--anonymous --key TX-0");
+  EXPECT_EQ(r.status, 2) << r.out;  // online gifts are owed by a campaign's platform
+  EXPECT_NE(r.out.find("online gift needs its campaign"), std::string::npos) << r.out;
+  r = Boai(admin,
+           "open-campaign --id camp.t --name T --fund fund.general --platform 腾讯公益 "
+           "--start 2024-09-07 --end 2024-09-09 --target 1,000");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("recorded campaign.open"), std::string::npos) << r.out;
+  r = Boai(clerk,
+           "gift --amount 5 --fund fund.general --channel online --campaign camp.t "
+           "--date 2024-09-08 --anonymous --key TX-1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  v1::GetCampaignRequest cr;
+  cr.set_id("camp.t");
+  v1::Campaign camp;
+  ASSERT_TRUE(stub_->GetCampaign(Ctx(auditor_).get(), cr, &camp).ok());
+  EXPECT_EQ(camp.target(), 100000);
+  EXPECT_EQ(camp.progress(), 500);
+}
+
 TEST_F(CliTest, ARecordedGiftIsReportedEvenIfItsReceiptDoesNotVerify) {
   // Pinned to another log's key: the gift is recorded all the same, and the clerk
   // must learn its entry number, not only that the check failed.

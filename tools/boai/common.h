@@ -144,6 +144,7 @@ struct SettleArgs {
 };
 int Settle(const Global& g, Client& c, const SettleArgs& a);
 int OpenFund(const Global& g, Client& c, const v1::OpenFundRequest& req);
+int OpenCampaign(const Global& g, Client& c, const v1::OpenCampaignRequest& req);
 int Init(const Global& g, Client& c);
 int AddUser(const Global& g, Client& c, const std::string& name, const std::string& role,
             bool replace);

@@ -11,6 +11,7 @@
 //   pay request     request a payment;  pay approve / pay reject  decide one
 //   reverse         reverse an earlier entry;  void  void a receipt number
 //   open-fund       open a fund (admin);  init  open the standard chart (admin)
+//   open-campaign   open a giving-day campaign of a fund (admin)
 //   import FILE     a platform settlement CSV (--dry-run checks it only)
 //   settle FILE     the platform's payout of that file's gifts and matching
 //   balances        fund and account balances;  campaign-progress ID  a campaign
@@ -181,6 +182,19 @@ int Main(int argc, char** argv) {
   open_fund->add_option("--name", fund_name, "display name")->required();
   open_fund->add_option("--purpose", fund_purpose, "what the money is for");
   open_fund->add_flag("--restricted", restricted, "restricted to its purpose by donors");
+  CLI::App* open_campaign =
+      app.add_subcommand("open-campaign", "open a giving-day campaign of a fund (admin)");
+  v1::OpenCampaignRequest ocr;
+  std::string campaign_target;
+  open_campaign->add_option("--id", *ocr.mutable_id(), "campaign id, e.g. camp.99-2024")
+      ->required();
+  open_campaign->add_option("--name", *ocr.mutable_name(), "display name")->required();
+  open_campaign->add_option("--fund", *ocr.mutable_fund(), "the fund its gifts go to")->required();
+  open_campaign->add_option("--platform", *ocr.mutable_platform(), "the giving platform")
+      ->required();
+  open_campaign->add_option("--start", *ocr.mutable_start(), "first day, YYYY-MM-DD")->required();
+  open_campaign->add_option("--end", *ocr.mutable_end(), "last day, YYYY-MM-DD")->required();
+  open_campaign->add_option("--target", campaign_target, "fundraising target in yuan")->required();
   CLI::App* init =
       app.add_subcommand("init", "open the standard chart of accounts (admin, idempotent)");
   CLI::App* add_user =
@@ -295,6 +309,12 @@ int Main(int argc, char** argv) {
   if (*indicator_cmd) {
     indicator.set_value(indicator_value);
     return RecordIndicator(g, c, indicator);
+  }
+  if (*open_campaign) {
+    absl::StatusOr<int64_t> target = ParseYuan(campaign_target);
+    if (!target.ok()) return Fail(target.status());
+    ocr.set_target(*target);
+    return OpenCampaign(g, c, ocr);
   }
   if (*open_fund) {
     ofr.set_id(fund_id);

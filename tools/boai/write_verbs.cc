@@ -1,4 +1,5 @@
-// Write verbs of boai: gift, pay, reverse, void, settle, open-fund, init, add-user.
+// Write verbs of boai: gift, pay, reverse, void, settle, open-fund, open-campaign, init,
+// add-user.
 #include <iostream>
 #include <map>
 #include <optional>
@@ -478,6 +479,13 @@ int Settle(const Global& g, Client& c, const SettleArgs& a) {
 int OpenFund(const Global& g, Client& c, const v1::OpenFundRequest& req) {
   v1::Receipt r;
   grpc::Status s = c.stub()->OpenFund(c.Ctx().get(), req, &r);
+  if (!s.ok()) return FailRpc(g, s);
+  return PrintReceipt(g, r);
+}
+
+int OpenCampaign(const Global& g, Client& c, const v1::OpenCampaignRequest& req) {
+  v1::Receipt r;
+  grpc::Status s = c.stub()->OpenCampaign(c.Ctx().get(), req, &r);
   if (!s.ok()) return FailRpc(g, s);
   return PrintReceipt(g, r);
 }
