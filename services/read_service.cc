@@ -70,6 +70,26 @@ absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(const v1::ListE
       if (absl::Status s = books::CheckId(field, *value); !s.ok()) return s;
     }
   }
+  // A filter naming nothing that exists is a typo to report, not "0 entries".
+  if (!req.kind().empty() && !books::IsDefinedKind(req.kind()) && req.kind() != "log.genesis" &&
+      req.kind() != ledger::kRotationKind) {
+    return absl::InvalidArgumentError(
+        StrCat("kind \"", req.kind(),
+               "\" is not an entry kind, e.g. gift, payment.request, "
+               "payment.approve, reversal, settlement (docs/accounting.md lists them all)"));
+  }
+  std::string unknown;
+  books_->Read([&](const books::Books& b) {
+    if (!req.account().empty() && !b.accounts().count(req.account())) {
+      unknown = StrCat("account ", req.account(), " is not open");
+    } else if (!req.fund().empty() && !b.funds().count(req.fund())) {
+      unknown = StrCat("fund ", req.fund(), " is not open");
+    } else if (!req.campaign().empty() && !b.campaigns().count(req.campaign())) {
+      unknown = StrCat("campaign ", req.campaign(), " is not open");
+    }
+    return true;
+  });
+  if (!unknown.empty()) return absl::InvalidArgumentError(StrCat(unknown, " (check the filter)"));
   const std::string& donor = req.donor_commitment();
   if (!donor.empty() &&
       (donor.size() != 64 || donor.find_first_not_of("0123456789abcdef") != std::string::npos)) {

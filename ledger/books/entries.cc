@@ -325,6 +325,13 @@ absl::StatusOr<Entry> ParseBody(std::string_view kind, const typename Form::Valu
 
 }  // namespace
 
+bool IsDefinedKind(std::string_view kind) {
+  // Every defined kind reads an empty body as missing fields; only an unknown kind
+  // fails before looking at it.
+  absl::StatusOr<Entry> e = ParseEntry(kind, nlohmann::json::object());
+  return e.ok() || e.status().message().rfind("unknown entry kind", 0) != 0;
+}
+
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, std::string_view body_json) {
   // A body in canonical form (every stored leaf's) is read in one pass, to the same
   // entry or the same error; any other goes through nlohmann.

@@ -147,6 +147,10 @@ struct Entry {
 // True for the kinds this layer owns (everything but log.* entries).
 bool IsAccountingKind(std::string_view kind);
 
+// True if `kind` is one of the entry kinds this layer defines (gift, reversal, ...),
+// as opposed to a misspelt or unknown one.
+bool IsDefinedKind(std::string_view kind);
+
 // Parses and validates a body. InvalidArgument names the field and the value.
 absl::StatusOr<Entry> ParseEntry(std::string_view kind, const nlohmann::json& body);
 // From the body's text: in one pass when it is in canonical form (as ParseCanonical-

@@ -94,6 +94,12 @@ absl::StatusOr<Entry> Books::EntryAt(uint64_t index) const {
 absl::StatusOr<std::vector<Posting>> Books::PostingsAt(uint64_t index) const {
   absl::StatusOr<Entry> e = EntryAt(index);
   if (!e.ok()) return e.status();
+  if (e->kind == "reversal") {
+    return absl::InvalidArgumentError(
+        StrCat("entry ", index,
+               " is itself a reversal and cannot be reversed; to restore what it undid, record "
+               "that entry again"));
+  }
   if (!MovesMoney(e->kind)) {
     return absl::InvalidArgumentError(StrCat(
         "entry ", index, " is a ", e->kind, " entry, which moves no money and cannot be reversed"));

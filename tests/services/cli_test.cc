@@ -110,6 +110,10 @@ TEST_F(CliTest, GiftFlagsThatDoNotFitAreRefusedByName) {
   CliRun r = Boai(clerk, base + "--key F-1 --description 棉被 --anonymous");
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--channel in_kind"), std::string::npos) << r.out;
+  r = Boai(clerk, "--json " + base + "--key F-1 --description 棉被 --anonymous");
+  EXPECT_EQ(r.status, 2) << r.out;  // with --json, the CLI's own refusals are JSON too
+  EXPECT_NE(r.out.find("\"code\": \"INVALID_ARGUMENT\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"ok\": false"), std::string::npos) << r.out;
   r = Boai(clerk, base + "--key F-2 --channel in_kind --description 棉被 --anonymous");
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--quantity"), std::string::npos) << r.out;
@@ -153,6 +157,28 @@ TEST_F(CliTest, AnAdminOpensACampaignThenOnlineGiftsGoToIt) {
   ASSERT_TRUE(stub_->GetCampaign(Ctx(auditor_).get(), cr, &camp).ok());
   EXPECT_EQ(camp.target(), 100000);
   EXPECT_EQ(camp.progress(), 500);
+}
+
+TEST_F(CliTest, ReceiptLookupShowsAReversalAndAnUnknownBook) {
+  std::string clerk = TokenFile("clerk", clerk_);
+  CliRun r = Boai(clerk,
+                  "gift --amount 10 --fund fund.general --date 2024-03-01 --receipt-book "
+                  "HB8 --receipt-number 1 --name 赵六");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const size_t at = r.out.find("entry #");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::string index = r.out.substr(at + 7, r.out.find('\n', at) - at - 7);
+  r = Boai(clerk, StrCat("reverse --index ", index, " --reason 录入错误 --date 2024-03-02"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Boai(clerk, "receipt HB8 1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("RECEIPT_ISSUED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reversed by entry #"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("录入错误"), std::string::npos) << r.out;
+  r = Boai(clerk, "receipt HBX 1");  // a misspelt book
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("no receipt of book HBX has been issued or voided"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(CliTest, ARecordedGiftIsReportedEvenIfItsReceiptDoesNotVerify) {

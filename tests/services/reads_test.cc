@@ -165,6 +165,21 @@ TEST_F(ReadsTest, PagingAndFiltersMatchTheLeaves) {
   big.set_fund("fund with spaces");
   EXPECT_EQ(stub_->ListEntryPage(Ctx(auditor_).get(), big, &bad).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // A filter naming nothing that exists is a typo, not an empty result.
+  for (auto [field, value, message] :
+       {std::tuple{"kind", "gfit", "kind \"gfit\" is not an entry kind"},
+        std::tuple{"fund", "fund.nosuch", "fund fund.nosuch is not open"},
+        std::tuple{"campaign", "camp.x", "campaign camp.x is not open"},
+        std::tuple{"account", "9999", "account 9999 is not open"}}) {
+    v1::ListEntriesRequest typo;
+    if (std::string_view(field) == "kind") typo.set_kind(value);
+    if (std::string_view(field) == "fund") typo.set_fund(value);
+    if (std::string_view(field) == "campaign") typo.set_campaign(value);
+    if (std::string_view(field) == "account") typo.set_account(value);
+    grpc::Status st = stub_->ListEntryPage(Ctx(auditor_).get(), typo, &bad);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_NE(st.error_message().find(message), std::string::npos) << st.error_message();
+  }
   EXPECT_EQ(stub_->ListEntryPage(Ctx("").get(), v1::ListEntriesRequest(), &bad).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   std::string pub = AddUser("portal", v1::ROLE_PUBLIC);

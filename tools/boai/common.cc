@@ -238,7 +238,20 @@ int FailRpc(const Global& g, const grpc::Status& s) {
   return s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? 2 : 1;
 }
 
+namespace {
+bool json_errors = false;
+}  // namespace
+
+void SetJsonErrors(bool json) { json_errors = json; }
+
 int Fail(const absl::Status& s) {
+  if (json_errors) {
+    std::cout << json{{"ok", false},
+                      {"code", absl::StatusCodeToString(s.code())},
+                      {"error", std::string(ToStd(s.message()))}}
+                     .dump(2)
+              << "\n";
+  }
   std::cerr << "boai: " << ToStd(s.message()) << "\n";
   return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
 }

@@ -94,6 +94,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 std::string_view CodeName(grpc::StatusCode c);
 int FailRpc(const Global& g, const grpc::Status& s);
 int Fail(const absl::Status& s);
+// With --json, Fail also writes {"ok": false, "code", "error"} to stdout, as FailRpc
+// does for the server's refusals, so a script reads every error the same way.
+void SetJsonErrors(bool json);
 
 // --- Verification ---
 // Checks an inclusion proof against its signed checkpoint: the root, and the

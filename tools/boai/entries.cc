@@ -146,10 +146,39 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
     if (!checked.ok()) return Fail(checked.status());
     verified = StrCat(*checked, " (tree size ", proof.tree_size(), ")");
   }
+  // A gift corrected since: the reversal that undid it (reversals are few; the
+  // server's index finds them by kind).
+  std::optional<v1::Entry> reversal;
+  if (rec.has_gift()) {
+    v1::ListEntriesRequest lr;
+    lr.set_kind("reversal");
+    lr.set_start(rec.gift().index() + 1);
+    auto ctx = c.Ctx();
+    std::unique_ptr<grpc::ClientReader<v1::Entry>> reader = c.stub()->ListEntries(ctx.get(), lr);
+    v1::Entry e;
+    while (reader->Read(&e)) {
+      json body = json::parse(e.body_json(), nullptr, false);
+      if (body.is_object() && body.value("reverses", uint64_t{0}) == rec.gift().index()) {
+        reversal = e;
+      }
+    }
+    if (grpc::Status rs = reader->Finish(); !rs.ok()) return FailRpc(g, rs);
+  }
+  // An unused number of a book nobody has used is most likely a misspelt book.
+  bool unknown_book = false;
+  if (rec.state() == v1::RECEIPT_UNUSED) {
+    v1::ListReceiptsRequest lr;
+    lr.set_book(book);
+    v1::ListReceiptsResponse books;
+    unknown_book = c.stub()->ListReceipts(c.Ctx().get(), lr, &books).error_code() ==
+                   grpc::StatusCode::NOT_FOUND;
+  }
   if (g.json) {
     json j = {{"book", rec.book()}, {"number", rec.number()}, {"state", state}};
     if (rec.has_gift()) j["gift"] = EntryJson(rec.gift());
+    if (reversal.has_value()) j["reversed_by"] = EntryJson(*reversal);
     if (rec.has_void_entry()) j["void"] = EntryJson(rec.void_entry());
+    if (unknown_book) j["book_known"] = false;
     if (verify) j["verified"] = verified;
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -161,6 +190,16 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
               << ", " << Yuan(body.value("amount", int64_t{0})) << " yuan to "
               << body.value("fund", "") << ", donor shown as "
               << (body.contains("donor") ? body["donor"].value("display", "") : "") << ")\n";
+  }
+  if (reversal.has_value()) {
+    json body = json::parse(reversal->body_json(), nullptr, false);
+    std::cout << "  reversed by entry #" << reversal->index() << " (" << body.value("date", "")
+              << "): " << body.value("reason", "") << "\n";
+  }
+  if (unknown_book) {
+    std::cout << "  no receipt of book " << book
+              << " has been issued or voided: is the book's name right? (boai receipts lists "
+                 "the books)\n";
   }
   if (rec.has_void_entry()) {
     json body = json::parse(rec.void_entry().body_json(), nullptr, false);

@@ -271,6 +271,7 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  SetJsonErrors(g.json);
   if (*demo && data_opt->count() > 0) {
     if (target_opt->count() > 0) {
       std::cerr << "boai: demo takes --data (local) or --target (server), not both\n";

@@ -66,7 +66,7 @@ TEST_F(BooksRulesTest, OnlyMoneyMovingEntriesCanBeReversed) {
   uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(5)));
   uint64_t rev = Ok("reversal", kClerk, Reverse("2022-05-11", g));
   Refused("reversal", kClerk, Reverse("2022-05-11", rev), Code::kInvalidArgument,
-          {StrCat("entry ", rev, " is a reversal entry")});
+          {StrCat("entry ", rev, " is itself a reversal"), "record that entry again"});
 }
 
 TEST_F(BooksRulesTest, ReversalCannotNameALaterEntry) {

@@ -567,5 +567,17 @@ TEST(ReadGiftBody, AcceptsOnlyWhatTheReferenceReadsTheSame) {
   EXPECT_GT(tally.not_canonical, 1000);
 }
 
+TEST(IsDefinedKind, KnowsEveryKindAndNoMisspelling) {
+  for (const char* kind :
+       {"account.open", "fund.open", "campaign.open", "programme.rules", "gift", "match",
+        "match.clawback", "settlement", "payment.request", "payment.approve", "payment.reject",
+        "payment.expire", "reversal", "receipt.void", "fund.release", "indicator"}) {
+    EXPECT_TRUE(IsDefinedKind(kind)) << kind;
+  }
+  for (const char* kind : {"gfit", "gifts", "", "payment", "log.genesis", "log.key", "Gift"}) {
+    EXPECT_FALSE(IsDefinedKind(kind)) << kind;
+  }
+}
+
 }  // namespace
 }  // namespace boai::books
