@@ -1,12 +1,12 @@
 #include "ledger/verify.h"
 
+#include <algorithm>
 #include <deque>
 #include <future>
 #include <memory>
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
@@ -32,6 +32,14 @@ constexpr int kChunkLevel = 11;
 constexpr uint64_t kChunkLeaves = uint64_t{1} << kChunkLevel;
 constexpr size_t kChunksInFlight = 4;
 
+// An idempotency key by a 64-bit hash, seeded per run, and the entry it belongs to
+// (or, read from the index, the entry the index names). Equal hashes are taken as
+// equal keys only where being wrong would hide nothing: a repeat is confirmed by
+// comparing the keys themselves.
+using KeyRef = std::pair<uint64_t, uint64_t>;
+
+uint64_t KeyHash(std::string_view key) { return absl::Hash<std::string_view>()(key); }
+
 struct SeenCheckpoint {
   uint64_t size = 0;
   std::optional<Finding> problem;  // unreadable, bad signature, wrong origin or size
@@ -52,6 +60,7 @@ struct Chunk {
   std::string last_row_tail;  // stored hashes above the chunk level (full chunks)
   std::vector<SeenCheckpoint> checkpoints;
   std::vector<Hash> end_edge;  // the chunk's right edge after its last leaf
+  std::vector<KeyRef> keys;    // (hash of its idempotency key, index) of each decoded leaf
   uint64_t tree_nodes = 0;
 
   // Empties the chunk for reuse at `first_leaf`, keeping its buffers: a fresh
@@ -69,6 +78,7 @@ struct Chunk {
     last_row_tail.clear();
     checkpoints.clear();
     end_edge.clear();
+    keys.clear();
     tree_nodes = 0;
   }
   size_t size() const { return ends.size(); }
@@ -163,6 +173,8 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
   for (size_t j = 0; j < n; ++j) {
     c.hashes[j] = LeafHash(c.leaf(j));
     c.decoded.push_back(decoder.DecodeEnvelope(c.leaf(j)));
+    if (c.decoded.back().ok())
+      c.keys.emplace_back(KeyHash(c.decoded.back()->header.key), c.first + j);
     if (checker != nullptr) {
       c.prepared.push_back(c.decoded.back().ok() ? checker->Prepare(*c.decoded.back(), c.leaf(j))
                                                  : absl::StatusOr<std::any>(std::any()));
@@ -210,8 +222,8 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
 // while the chunks are checked. Verifier::CheckEnd compares them with the keys the
 // walk met; only if they differ is the index read again, key by key, to name how.
 struct IndexScan {
-  std::vector<std::pair<uint64_t, uint64_t>> records;
-  bool well_formed = true;  // every record is 'k' + key -> 8 bytes
+  std::vector<KeyRef> records;  // sorted
+  bool well_formed = true;      // every record is 'k' + key -> 8 bytes
   rocksdb::Status status;
 };
 
@@ -224,9 +236,10 @@ void ScanIndex(const Storage& st, IndexScan& out) {
       out.well_formed = false;
       return;
     }
-    out.records.emplace_back(absl::Hash<std::string_view>()(k.substr(1)), DecodeU64(v));
+    out.records.emplace_back(KeyHash(k.substr(1)), DecodeU64(v));
   }
   out.status = it->status();
+  std::sort(out.records.begin(), out.records.end());
 }
 
 class Verifier {
@@ -253,7 +266,8 @@ class Verifier {
   bool CheckRotation(uint64_t i, const LeafView& leaf);
   bool CheckChunkInOrder(Chunk& c);
   bool CheckAboveChunk(const Chunk& c);
-  bool CheckUniqueKey(uint64_t i, const std::string& key);
+  bool CheckUniqueKeys();
+  std::optional<uint64_t> EntryWithKey(std::string_view key) const;
   bool CheckIndexRecords();
   bool CheckIndexScan(const IndexScan& scan);
   bool CheckEnd(const std::vector<Hash>& last_edge, const IndexScan* index);
@@ -270,10 +284,9 @@ class Verifier {
   Hash last_hash_{};
   uint64_t last_time_ms_ = 0;
   uint64_t last_checked_checkpoint_ = 0;  // the largest size whose checkpoint passed
-  // Idempotency keys seen so far, by a 64-bit hash of the key -> the entry holding
-  // it; keys whose hash an earlier different key already took are kept whole.
-  absl::flat_hash_map<uint64_t, uint64_t> key_hashes_;
-  absl::flat_hash_map<std::string, uint64_t> colliding_keys_;
+  // Every entry's key, as the workers hashed them; sorted at the end, then checked
+  // for repeats and compared with the index.
+  std::vector<KeyRef> keys_seen_;
 };
 
 // The idempotency key of stored entry `i`, or nullopt if it cannot be read.
@@ -402,7 +415,6 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
   }
   if (i == 0 && !CheckGenesis(*leaf)) return false;
   if (!CheckRotation(i, *leaf)) return false;
-  if (!CheckUniqueKey(i, leaf->header.key)) return false;
   last_hash_ = lh;
   last_time_ms_ = leaf->header.time_ms;
   report_.bytes += bytes.size();
@@ -410,23 +422,41 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
 }
 
 // Idempotency keys are unique in the log: the writer refuses a second entry with
-// an entry's key, so a repeated key means an entry was written around it.
-bool Verifier::CheckUniqueKey(uint64_t i, const std::string& key) {
-  auto [it, inserted] = key_hashes_.try_emplace(absl::Hash<std::string_view>()(key), i);
-  if (inserted) return true;
-  std::optional<uint64_t> earlier;
-  if (std::optional<std::string> other = StoredKey(st_, it->second); !other.has_value()) {
-    return Fail(it->second, "read", StrCat("entry ", it->second, " cannot be read again"));
-  } else if (*other == key) {
-    earlier = it->second;
-  } else if (auto [c, fresh] = colliding_keys_.try_emplace(key, i); !fresh) {
-    earlier = c->second;  // two different keys share the hash; this one was seen whole
+// an entry's key, so a repeated key means an entry was written around it. Keys
+// with equal hashes are compared whole; the earliest repeat is reported.
+bool Verifier::CheckUniqueKeys() {
+  std::sort(keys_seen_.begin(), keys_seen_.end());
+  std::optional<std::pair<uint64_t, uint64_t>> first;  // (repeat, the entry it repeats)
+  for (size_t a = 0; a + 1 < keys_seen_.size(); ++a) {
+    for (size_t b = a + 1; b < keys_seen_.size() && keys_seen_[b].first == keys_seen_[a].first;
+         ++b) {
+      const uint64_t earlier = keys_seen_[a].second, later = keys_seen_[b].second;
+      if (first.has_value() && later >= first->first) continue;
+      std::optional<std::string> x = StoredKey(st_, earlier), y = StoredKey(st_, later);
+      if (!x.has_value() || !y.has_value()) {
+        return Fail(earlier, "read",
+                    StrCat("entries ", earlier, " and ", later, " cannot be read again"));
+      }
+      if (*x == *y) first = std::pair{later, earlier};
+    }
   }
-  if (!earlier.has_value()) return true;
+  if (!first.has_value()) return true;
+  const auto [i, earlier] = *first;
   return Fail(i, "duplicate-key",
-              StrCat("entry ", i, " has the idempotency key \"", key, "\" of entry ", *earlier,
+              StrCat("entry ", i, " has the idempotency key \"", *StoredKey(st_, i), "\" of entry ",
+                     earlier,
                      "; keys are unique in the log, so this entry was not written through the "
                      "ledger's writer"));
+}
+
+// The entry whose key is `key` (keys are unique by now), or nullopt.
+std::optional<uint64_t> Verifier::EntryWithKey(std::string_view key) const {
+  const uint64_t h = KeyHash(key);
+  auto it = std::lower_bound(keys_seen_.begin(), keys_seen_.end(), KeyRef{h, 0});
+  for (; it != keys_seen_.end() && it->first == h; ++it) {
+    if (StoredKey(st_, it->second) == key) return it->second;
+  }
+  return std::nullopt;
 }
 
 // The index records are derived from the entries: one `k` + key -> index per entry.
@@ -442,16 +472,7 @@ bool Verifier::CheckIndexRecords() {
     }
     const std::string_view key = k.substr(1);
     const uint64_t claimed = DecodeU64(v);
-    // The entry holding the key. A different key with the same hash would pass for
-    // it; the hash is seeded per run, so that is a 2^-64 chance, not an attack.
-    std::optional<uint64_t> holder;
-    if (auto c = colliding_keys_.find(absl::string_view(key.data(), key.size()));
-        c != colliding_keys_.end()) {
-      holder = c->second;
-    } else if (auto h = key_hashes_.find(absl::Hash<std::string_view>()(key));
-               h != key_hashes_.end()) {
-      holder = h->second;
-    }
+    const std::optional<uint64_t> holder = EntryWithKey(key);
     if (holder != claimed) {
       return Fail(holder, "index-record",
                   StrCat("the index record of idempotency key \"", key, "\" says entry ", claimed,
@@ -480,12 +501,9 @@ bool Verifier::CheckIndexScan(const IndexScan& scan) {
     return Fail(std::nullopt, "read",
                 std::string(ToStd(FromRocks(scan.status, "reading the index records").message())));
   }
-  bool same = scan.well_formed && scan.records.size() == report_.entries;
-  for (size_t r = 0; same && r < scan.records.size(); ++r) {
-    auto h = key_hashes_.find(scan.records[r].first);
-    same = h != key_hashes_.end() && h->second == scan.records[r].second;
-  }
-  return same || CheckIndexRecords();  // (a hash collision between keys can make `same` false)
+  // Both sorted by (key hash, entry): equal exactly when every record names the entry
+  // with its key and every entry has a record.
+  return (scan.well_formed && scan.records == keys_seen_) || CheckIndexRecords();
 }
 
 // The in-order checks of one chunk, after its worker is done.
@@ -531,6 +549,7 @@ bool Verifier::CheckChunkInOrder(Chunk& c) {
     }
   }
   report_.tree_nodes += c.tree_nodes;
+  keys_seen_.insert(keys_seen_.end(), c.keys.begin(), c.keys.end());
   if (c.gap.has_value()) return Fail(*c.gap);
   return true;
 }
@@ -602,6 +621,7 @@ bool Verifier::CheckEnd(const std::vector<Hash>& last_edge, const IndexScan* ind
     return Fail(n - 1, "checkpoint",
                 StrCat("the checkpoint at tree size ", n, " was not among those checked"));
   }
+  if (!CheckUniqueKeys()) return false;
   if (index != nullptr && !CheckIndexScan(*index)) return false;
   std::vector<Hash> edge = above_.hashes();
   edge.insert(edge.end(), last_edge.begin(), last_edge.end());
@@ -630,7 +650,7 @@ bool Verifier::Run() {
     absl::StatusOr<std::optional<std::string>> head = st_.Get(Cf::kDefault, "head");
     if (head.ok() && head->has_value() && (*head)->size() >= 8) total = DecodeU64(**head);
   }
-  key_hashes_.reserve(std::min<uint64_t>(total, uint64_t{1} << 22));
+  keys_seen_.reserve(std::min<uint64_t>(total, uint64_t{1} << 24));
   IndexScan index_scan;  // outlives the pool, whose worker fills it
 
   // The main thread mostly waits and runs the in-order checks: one worker per core.
