@@ -240,11 +240,16 @@ bool Verifier::CheckUniqueKeys() {
                      "ledger's writer"));
 }
 
-// The entry whose key is `key` (keys are unique by now), or nullopt.
+// The entry whose key is `key` (keys are unique by now), or nullopt. One entry with
+// the key's hash is taken as the one, as in the fast comparison; several are told
+// apart by their keys.
 std::optional<uint64_t> Verifier::EntryWithKey(std::string_view key) const {
   const uint64_t h = KeyHash(key);
-  auto it = std::lower_bound(keys_seen_.begin(), keys_seen_.end(), KeyRef{h, 0});
-  for (; it != keys_seen_.end() && it->first == h; ++it) {
+  auto [from, to] =
+      std::equal_range(keys_seen_.begin(), keys_seen_.end(), KeyRef{h, 0},
+                       [](const KeyRef& a, const KeyRef& b) { return a.first < b.first; });
+  if (to - from == 1) return from->second;
+  for (auto it = from; it != to; ++it) {
     if (StoredKey(st_, it->second) == key) return it->second;
   }
   return std::nullopt;
