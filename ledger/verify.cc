@@ -30,6 +30,7 @@ using verify_internal::kChunkLevel;
 using verify_internal::kChunksInFlight;
 using verify_internal::KeyHash;
 using verify_internal::KeyRef;
+using verify_internal::ReadFinding;
 using verify_internal::ScanIndex;
 using verify_internal::SeenCheckpoint;
 
@@ -125,8 +126,7 @@ bool Verifier::LoadKey() {
     keys_.Add(DecodeU64(k), *next);
   }
   if (!it->status().ok()) {
-    return Fail(std::nullopt, "read",
-                std::string(ToStd(FromRocks(it->status(), "reading the key records").message())));
+    return Fail(ReadFinding(std::nullopt, it->status(), "reading the key records"));
   }
   report_.vkey_from_database = options_.vkey.empty();
   if (options_.vkey.empty()) {
@@ -279,8 +279,7 @@ bool Verifier::CheckIndexRecords() {
     ++records;
   }
   if (!it->status().ok()) {
-    return Fail(std::nullopt, "read",
-                std::string(ToStd(FromRocks(it->status(), "reading the index records").message())));
+    return Fail(ReadFinding(std::nullopt, it->status(), "reading the index records"));
   }
   if (records != report_.entries) {
     return Fail(std::nullopt, "index-record",
@@ -294,8 +293,7 @@ bool Verifier::CheckIndexRecords() {
 // The fast comparison; the key-by-key pass names the problem when there is one.
 bool Verifier::CheckIndexScan(const IndexScan& scan) {
   if (!scan.status.ok()) {
-    return Fail(std::nullopt, "read",
-                std::string(ToStd(FromRocks(scan.status, "reading the index records").message())));
+    return Fail(ReadFinding(std::nullopt, scan.status, "reading the index records"));
   }
   // Both sorted by (key hash, entry): equal exactly when every record names the entry
   // with its key and every entry has a record.
@@ -373,8 +371,7 @@ bool Verifier::CheckEnd(const std::vector<Hash>& last_edge, const IndexScan* ind
   std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
   cit->Seek(U64Key(n + 1));
   if (!cit->Valid() && !cit->status().ok()) {
-    return Fail(std::nullopt, "read",
-                std::string(ToStd(FromRocks(cit->status(), "reading the checkpoints").message())));
+    return Fail(ReadFinding(std::nullopt, cit->status(), "reading the checkpoints"));
   }
   if (cit->Valid()) {
     return Fail(
@@ -431,9 +428,7 @@ bool Verifier::Run() {
     std::unique_ptr<rocksdb::Iterator> cit = st_.NewIterator(Cf::kCheckpoints);
     cit->SeekToFirst();
     if (!cit->Valid() && !cit->status().ok()) {
-      return Fail(
-          std::nullopt, "read",
-          std::string(ToStd(FromRocks(cit->status(), "reading the checkpoints").message())));
+      return Fail(ReadFinding(std::nullopt, cit->status(), "reading the checkpoints"));
     }
     if (cit->Valid() && (cit->key().size() != 8 || DecodeU64(cit->key().ToStringView()) == 0)) {
       return Fail(

@@ -9,6 +9,11 @@
 
 namespace boai::ledger::verify_internal {
 
+Finding ReadFinding(std::optional<uint64_t> index, const rocksdb::Status& status,
+                    std::string_view what) {
+  return Finding{index, "read", std::string(ToStd(FromRocks(status, what).message()))};
+}
+
 // The worker's half: everything about one chunk that needs no other chunk.
 void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& origin,
                 bool check_tree, const LeafChecker* checker, Chunk& c) {
@@ -30,8 +35,7 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     c.ends.push_back(c.arena.size());
   }
   if (!it->status().ok()) {
-    c.gap = Finding{c.first + c.size(), "read",
-                    std::string(ToStd(FromRocks(it->status(), "reading the entries").message()))};
+    c.gap = ReadFinding(c.first + c.size(), it->status(), "reading the entries");
   }
   const size_t n = c.size();
 
@@ -68,11 +72,9 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
     c.checkpoints.push_back(std::move(cp));
   }
   if (!cit->status().ok()) {
-    c.read_problem = Finding{
-        c.first, "read",
-        std::string(ToStd(FromRocks(cit->status(), StrCat("reading the checkpoints of entries ",
-                                                          c.first, " to ", c.first + n))
-                              .message()))};
+    c.read_problem =
+        ReadFinding(c.first, cit->status(),
+                    StrCat("reading the checkpoints of entries ", c.first, " to ", c.first + n));
   }
 
   // Leaf hashes, decoding, and the chunk's own subtree.
@@ -111,11 +113,8 @@ void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& o
       tree->Seek(U64Key(i));  // resynchronise after a gap
     }
     if (!tree->Valid() && !tree->status().ok()) {
-      c.tree_problem = Finding{
-          i, "read",
-          std::string(
-              ToStd(FromRocks(tree->status(), StrCat("reading the stored tree row of entry ", i))
-                        .message()))};
+      c.tree_problem =
+          ReadFinding(i, tree->status(), StrCat("reading the stored tree row of entry ", i));
       continue;
     }
     if (!tree->Valid() || tree->key().ToStringView() != U64Key(i)) {

@@ -20,6 +20,7 @@
 #include "ledger/storage.h"
 #include "ledger/verify.h"
 #include "rocksdb/iterator.h"
+#include "rocksdb/status.h"
 
 namespace boai::ledger::verify_internal {
 
@@ -89,6 +90,10 @@ struct Chunk {
     return std::string_view(arena).substr(begin, ends[i] - begin);
   }
 };
+
+// The finding for a RocksDB read that failed while reading `what`.
+Finding ReadFinding(std::optional<uint64_t> index, const rocksdb::Status& status,
+                    std::string_view what);
 
 // The worker's half: everything about one chunk that needs no other chunk.
 void CheckChunk(const Storage& st, const KeySchedule& keys, const std::string& origin,
