@@ -142,15 +142,13 @@ absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::Record
     absl::StatusOr<books::Person> p = people_->Register(FromProto(req.donor()));
     if (!p.ok())
       return absl::Status(p.status().code(), StrCat("donor: ", ToStd(p.status().message())));
-    g.donor.commitment = p->commitment;
-    if (display == v1::DONOR_DISPLAY_ANONYMOUS) {  // not linkable to their other gifts
-      absl::StatusOr<std::string> own = people_->AnonymousCommitment(p->id, req.idempotency_key());
-      if (!own.ok()) return own.status();
-      g.donor.commitment = *own;
-    }
-    w.person_id = p->id;
     if (display == v1::DONOR_DISPLAY_MASKED_NAME)
       g.donor.display = books::MaskedName(req.donor().name());
+    absl::StatusOr<std::string> c =
+        people_->GiftCommitment(*p, g.donor.display, req.idempotency_key());
+    if (!c.ok()) return c.status();
+    g.donor.commitment = *c;
+    w.person_id = p->id;
   }
   w.body = std::move(g);
   return w;

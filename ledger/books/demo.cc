@@ -327,12 +327,9 @@ absl::Status LoadDemo(const Clerk& clerk, PersonalStore& people, std::ostream& l
       absl::StatusOr<Person> p = people.Register(*op.person);
       if (!p.ok()) return p.status();
       if (auto* g = std::get_if<books::Gift>(&op.body)) {
-        g->donor.commitment = p->commitment;
-        if (g->donor.display == kAnonymousDisplay) {  // not linkable to their other gifts
-          absl::StatusOr<std::string> own = people.AnonymousCommitment(p->id, op.key);
-          if (!own.ok()) return own.status();
-          g->donor.commitment = *own;
-        }
+        absl::StatusOr<std::string> c = people.GiftCommitment(*p, g->donor.display, op.key);
+        if (!c.ok()) return c.status();
+        g->donor.commitment = *c;
       }
       if (auto* r = std::get_if<PaymentRequest>(&op.body)) {
         r->payee = p->id;

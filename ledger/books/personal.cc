@@ -526,6 +526,13 @@ absl::StatusOr<std::string> PersonalStore::AnonymousCommitment(std::string_view 
   return commitment;
 }
 
+absl::StatusOr<std::string> PersonalStore::GiftCommitment(const Person& person,
+                                                          std::string_view display,
+                                                          std::string_view entry_key) const {
+  if (display != kAnonymousDisplay) return person.commitment;
+  return AnonymousCommitment(person.id, entry_key);
+}
+
 absl::StatusOr<bool> PersonalStore::CheckCommitment(std::string_view person_id,
                                                     std::string_view commitment) const {
   absl::Status valid = CheckPersonId(person_id);

@@ -142,6 +142,11 @@ class PersonalStore {
   absl::StatusOr<std::string> AnonymousCommitment(std::string_view person_id,
                                                   std::string_view entry_key) const;
 
+  // The commitment a gift of `person` shown as `display` carries: the person's
+  // own, or for an anonymous gift (display kAnonymousDisplay) one of its own.
+  absl::StatusOr<std::string> GiftCommitment(const Person& person, std::string_view display,
+                                             std::string_view entry_key) const;
+
   // Whether `commitment` (64 hex digits, either case) is the commitment of
   // `person_id`. InvalidArgument if it is not 64 hex digits; errors as for Get().
   absl::StatusOr<bool> CheckCommitment(std::string_view person_id,
