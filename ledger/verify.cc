@@ -216,7 +216,7 @@ bool Verifier::CheckLeaf(uint64_t i, std::string_view bytes, const Hash& lh,
 // an entry's key, so a repeated key means an entry was written around it. Keys
 // with equal hashes are compared whole; the earliest repeat is reported.
 bool Verifier::CheckUniqueKeys() {
-  std::sort(keys_seen_.begin(), keys_seen_.end());
+  verify_internal::SortKeyRefs(keys_seen_);
   std::optional<std::pair<uint64_t, uint64_t>> first;  // (repeat, the entry it repeats)
   for (size_t a = 0; a + 1 < keys_seen_.size(); ++a) {
     for (size_t b = a + 1; b < keys_seen_.size() && keys_seen_[b].first == keys_seen_[a].first;

@@ -150,7 +150,26 @@ void ScanIndex(const Storage& st, IndexScan& out) {
     out.records.emplace_back(KeyHash(k.substr(1)), DecodeU64(v));
   }
   out.status = it->status();
-  std::sort(out.records.begin(), out.records.end());
+  SortKeyRefs(out.records);
+}
+
+void SortKeyRefs(std::vector<KeyRef>& v) {
+  constexpr int kBits = 16;
+  if (v.size() < (size_t{1} << kBits)) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  std::vector<size_t> start((size_t{1} << kBits) + 1, 0);
+  for (const KeyRef& r : v) ++start[(r.first >> (64 - kBits)) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<KeyRef> out(v.size());
+  std::vector<size_t> next(start.begin(), start.end() - 1);
+  for (const KeyRef& r : v) out[next[r.first >> (64 - kBits)]++] = r;
+  for (size_t b = 0; b + 1 < start.size(); ++b) {
+    std::sort(out.begin() + static_cast<ptrdiff_t>(start[b]),
+              out.begin() + static_cast<ptrdiff_t>(start[b + 1]));
+  }
+  v.swap(out);
 }
 
 }  // namespace boai::ledger::verify_internal

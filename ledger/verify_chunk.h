@@ -43,6 +43,10 @@ using KeyRef = std::pair<uint64_t, uint64_t>;
 
 inline uint64_t KeyHash(std::string_view key) { return absl::Hash<std::string_view>()(key); }
 
+// Sorts as std::sort does, in about linear time since the hashes are seeded: the
+// pairs are spread into buckets by the hash's top bits, and each bucket is sorted.
+void SortKeyRefs(std::vector<KeyRef>& v);
+
 struct SeenCheckpoint {
   uint64_t size = 0;
   std::optional<Finding> problem;  // unreadable, bad signature, wrong origin or size

@@ -10,6 +10,7 @@
 #include "ledger/note.h"
 #include "ledger/strings.h"
 #include "ledger/verify.h"
+#include "ledger/verify_chunk.h"
 #include "tests/ledger/temp_dir.h"
 
 namespace boai::ledger {
@@ -181,6 +182,24 @@ TEST_F(VerifyChunksTest, CheckerErrorsAreNamedAtTheirIndex) {
     ASSERT_FALSE(r->ok());
     EXPECT_EQ(r->finding->index, 2048u);
     EXPECT_EQ(r->finding->detail, "overspend");
+  }
+}
+
+// The keys' sort is bucketed by the hash's top bits; it must order exactly as
+// std::sort, also when the hashes are not spread (repeats, one bucket, tiny sets).
+TEST(SortKeyRefs, OrdersAsStdSort) {
+  std::mt19937_64 rng(7);
+  std::vector<std::vector<verify_internal::KeyRef>> cases(4);
+  for (int i = 0; i < 200000; ++i) cases[0].emplace_back(rng(), rng() % 1000);
+  for (int i = 0; i < 100000; ++i) cases[1].emplace_back(rng() % 50, rng());  // top bits all 0
+  for (int i = 0; i < 100000; ++i) cases[2].emplace_back(rng() | (uint64_t{0xffff} << 48), i);
+  for (int i = 0; i < 30; ++i) cases[3].emplace_back(rng(), rng());
+  cases[0].insert(cases[0].end(), cases[0].begin(), cases[0].begin() + 1000);  // repeats
+  for (std::vector<verify_internal::KeyRef>& v : cases) {
+    std::vector<verify_internal::KeyRef> want = v;
+    std::sort(want.begin(), want.end());
+    verify_internal::SortKeyRefs(v);
+    EXPECT_EQ(v, want);
   }
 }
 
