@@ -6,10 +6,12 @@
 // every reason listed under Integrity) otherwise. What is checked, in order:
 // the verifier key (well-formed, key id right, equal to a key pinned with
 // #vkey=), the checkpoint's Ed25519 signature and origin, cosignatures (verified
-// when the reader gives cosigner keys with #cosigner=), the previous checkpoint
-// and the consistency proof, each listed leaf (index, version, leaf hash,
-// inclusion proof, prev link to a listed predecessor), then every figure
-// recomputed from the leaves (figures.js).
+// when the reader gives cosigner keys with #cosigner=; a named cosigner must have
+// a valid cosignature), the previous checkpoint and the consistency proof, each
+// listed leaf (index, version, leaf hash, inclusion proof, prev link to a listed
+// predecessor), the period (kind, from, to and fund agree with its id), then every
+// figure recomputed from the leaves (figures.js). A statement verified under its
+// own key (no #vkey=) says so: a re-signed copy would verify the same way.
 (function () {
   'use strict';
 
@@ -68,6 +70,7 @@
     await verifyCosignatures(cp, ig.cosignatures || []);
     await verifyPrevious(cp, vkey, ig.previous);
     const leavesOk = await verifyEntries(cp, ig.entries || []);
+    verifyPeriod(s.period);
     if (leavesOk) verifyFigures(); else state.checks.push({ key: 'verify.figures', ok: false, err: { code: 'skipped' } });
   }
 
@@ -91,6 +94,12 @@
         fail(e, 'verify.cosigs');
       }
     }
+    // A cosigner the reader named must have cosigned this checkpoint.
+    for (const k of keys) {
+      if (!state.cosigs.some((c) => c.verified && c.key === k.text)) {
+        fail({ code: 'cosig-missing', params: { name: k.name } }, 'verify.cosigs');
+      }
+    }
   }
 
   async function verifyPrevious(cp, vkey, prev) {
@@ -111,7 +120,7 @@
 
   // Returns true if every listed leaf parsed (the figures need them all).
   async function verifyEntries(cp, entries) {
-    let parsedAll = true, allOk = true, last = -1, lastHash = null;
+    let parsedAll = true, firstErr = null, last = -1, lastHash = null;
     for (const e of entries) {
       const index = e.index;
       let err = null;
@@ -138,15 +147,66 @@
         lastHash = h;
       } catch (x) {
         err = fail(x, null);
-        allOk = false;
+        if (firstErr === null) firstErr = err;
         lastHash = null;
       }
       last = Number.isSafeInteger(index) ? Math.max(last, index) : last;
       state.entryResult.set(index, err);
     }
-    if (allOk) state.checks.push({ key: 'verify.entries', ok: true, detail: t('verify.entries.ok', { n: entries.length }) });
-    else state.checks.push({ key: 'verify.entries', ok: false, err: state.errors[state.errors.length - 1] });
+    // The first failing entry, as the badge names it (errors are in the order found).
+    if (firstErr === null) state.checks.push({ key: 'verify.entries', ok: true, detail: t('verify.entries.ok', { n: entries.length }) });
+    else state.checks.push({ key: 'verify.entries', ok: false, err: firstErr });
     return parsedAll;
+  }
+
+  // The period a statement names must be the one its id means, as boai-audit
+  // check-statement resolves it: a year, quarter or month has fixed dates and no
+  // fund; a campaign starts on its listed campaign.open's start, ends no earlier
+  // than its end, and is its fund's; a programme starts at the earliest
+  // effective_from of its listed rules and has the newest rules' fund. (The end of
+  // a campaign or programme period is the date of the ledger's newest entry, which
+  // only check-statement can see.)
+  function expectedPeriod(period) {
+    const id = String(period.id), pad = (n) => String(n).padStart(2, '0');
+    const last = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+    let m;
+    if ((m = /^(\d{4})$/.exec(id))) return { kind: 'year', from: id + '-01-01', to: id + '-12-31', fund: null };
+    if ((m = /^(\d{4})Q([1-4])$/.exec(id))) {
+      const y = Number(m[1]), q = Number(m[2]);
+      return { kind: 'quarter', from: m[1] + '-' + pad(3 * q - 2) + '-01', to: m[1] + '-' + pad(3 * q) + '-' + pad(last(y, 3 * q)), fund: null };
+    }
+    if ((m = /^(\d{4})-(\d{2})$/.exec(id)) && Number(m[2]) >= 1 && Number(m[2]) <= 12) {
+      return { kind: 'month', from: id + '-01', to: id + '-' + pad(last(Number(m[1]), Number(m[2]))), fund: null };
+    }
+    const bodies = [...state.listed.values()].sort((a, b) => a.index - b.index);
+    const camp = bodies.find((l) => l.kind === 'campaign.open' && l.body.id === id);
+    if (camp) return { kind: 'campaign', from: String(camp.body.start), minTo: String(camp.body.end), fund: String(camp.body.fund) };
+    const rules = bodies.filter((l) => l.kind === 'programme.rules' && l.body.programme === id);
+    if (rules.length > 0) {
+      const from = rules.map((l) => String(l.body.effective_from)).sort()[0];
+      return { kind: 'programme', from: from, minTo: from, fund: String(rules[rules.length - 1].body.fund) };
+    }
+    return null;
+  }
+
+  function verifyPeriod(period) {
+    try {
+      const p = period && typeof period === 'object' ? period : {};
+      const want = expectedPeriod(p);
+      if (want === null) throw { code: 'period-unknown', params: { id: String(p.id) } };
+      if (p.kind !== want.kind) throw { code: 'period-kind', params: { id: p.id, kind: String(p.kind), want: want.kind } };
+      const toOk = want.to !== undefined ? p.to === want.to : (typeof p.to === 'string' && p.to >= want.minTo);
+      if (p.from !== want.from || !toOk) {
+        throw { code: 'period-dates', params: { id: p.id, from: String(p.from), to: String(p.to), wantFrom: want.from,
+          wantTo: want.to !== undefined ? want.to : '≥ ' + want.minTo } };
+      }
+      if ((p.fund === undefined ? null : p.fund) !== want.fund) {
+        throw { code: 'period-fund', params: { id: p.id, fund: String(p.fund), want: String(want.fund) } };
+      }
+      state.checks.push({ key: 'verify.period', ok: true, detail: t('verify.period.ok', { id: p.id, from: p.from, to: p.to }) });
+    } catch (e) {
+      fail(e, 'verify.period');
+    }
   }
 
   function verifyFigures() {
@@ -169,6 +229,9 @@
     if (!err) return '';
     if (err.code === 'skipped') return t('check.fail');
     const p = Object.assign({}, err.params);
+    if (err.code === 'period-kind') {
+      for (const k of ['kind', 'want']) if (I18N.has('periodkind.' + p[k])) p[k] = t('periodkind.' + p[k]);
+    }
     if (err.code.startsWith('figure')) {
       p.table = I18N.tableName(p.table);
       p.row = p.row === null || p.row === undefined ? '' : ' ' + p.row;
@@ -181,6 +244,8 @@
       const show = (v) => (v === null || v === undefined ? 'null' : (p.money && (typeof v === 'number' || typeof v === 'bigint') ? '¥' + R.yuan(v) : String(v)));
       p.statement = show(err.params.statement);
       p.leaves = show(err.params.leaves);
+      // Money is summed; a name, date or count the leaves give is not a sum.
+      if (err.code === 'figure' && !p.money) return t('err.figure.value', p);
     }
     return t('err.' + err.code, p);
   }
@@ -190,9 +255,12 @@
   function renderStatus() {
     const b = document.getElementById('verify-status');
     b.dataset.state = state.status;
+    // Verified under the statement's own key unless the reader pinned one (#vkey=).
+    const pinned = params.get('vkey') !== null;
     const text = state.status === 'pending' ? t('verify.pending')
-      : state.status === 'verified' ? t('verify.verified') : t('verify.failed', { reason: reason(state.errors[0]) });
+      : state.status === 'verified' ? t(pinned ? 'verify.verified' : 'verify.verified.unpinned') : t('verify.failed', { reason: reason(state.errors[0]) });
     b.querySelector('.badge-text').textContent = text;
+    if (state.status === 'verified') b.dataset.pinned = pinned ? 'yes' : 'no';
     if (state.status === 'failed') b.dataset.reason = state.errors[0].code;
   }
 
@@ -246,13 +314,22 @@
     try { const l = JSON.parse(e.leaf); return l && typeof l.body === 'object' && l.body !== null ? l : null; } catch (x) { return null; }
   }
 
-  // Looks a gift up among the listed leaves by receipt ("17", "HB2019 17", the
-  // receipt key "HB2019-0017") or by entry index ("#42").
+  // A query as typed on a phone: NFKC (full-width ＨＢ２０１９ １３ and ＃４２ become
+  // HB2019 13 and #42), "第13号" is 13, spaces trimmed.
+  function normaliseQuery(q) {
+    q = String(q).normalize('NFKC').trim().replace(/\s+/g, ' ');
+    return q.replace(/第\s*(\d+)\s*[号號]?$/, ' $1').replace(/(\d)\s*[号號]$/, '$1').trim();
+  }
+
+  // Looks a gift up among the listed leaves by receipt ("17", "HB2019 17", "hb2019
+  // 第17号", the receipt key "HB2019-0017"), by the gift's idempotency key (an online
+  // gift's platform transaction id, e.g. "TX99-2019-1002"), or by entry index ("#42").
+  // Book names and keys are compared without regard to case.
   function find(q, by) {
     state.found = { q: q, by: by };
     const out = document.getElementById('find-result');
     out.textContent = '';
-    q = String(q).trim();
+    q = normaliseQuery(q);
     if (q === '') return;
     let indexes = [];
     const m = /^#\s*(\d+)$/.exec(q);
@@ -260,14 +337,19 @@
       const n = Number(m ? m[1] : q.replace(/^#/, ''));
       if (state.s.integrity.entries.some((e) => e.index === n)) indexes = [n];
     } else {
-      // Trailing digits are the number, what comes before them (less separators) the book.
-      const rm = /^(.*?)[\s\-#№]*0*(\d+)$/.exec(q);
+      // Trailing digits are the number, what comes before them (less separators and
+      // "No.") the book.
+      const rm = /^(.*?)[\s\-#]*(?:No\.?\s*)?0*(\d+)$/i.exec(q);
       const number = rm ? Number(rm[2]) : NaN;
-      const book = rm && rm[1] !== '' ? rm[1] : null;
+      const book = rm && rm[1] !== '' ? rm[1].toUpperCase() : null;
+      const key = q.toUpperCase();
       for (const e of state.s.integrity.entries) {
         const l = leafAt(e.index);
-        const r = l && l.kind === 'gift' ? l.body.receipt : null;
-        if (r && r.number === number && (book === null || r.book === book)) indexes.push(e.index);
+        if (!l || l.kind !== 'gift') continue;
+        const r = l.body.receipt;
+        const byReceipt = r && r.number === number && (book === null || String(r.book).toUpperCase() === book);
+        const byKey = typeof l.key === 'string' && l.key.toUpperCase() === key;
+        if (byReceipt || byKey) indexes.push(e.index);
       }
     }
     if (indexes.length === 0) { out.appendChild(el('p', { class: 'notfound' }, t('find.none', { q: q }))); return; }
@@ -283,7 +365,9 @@
     const b = leaf ? leaf.body : {};
     const res = state.entryResult.has(index) ? state.entryResult.get(index) : undefined;
     let verdict;
-    if (res === undefined || state.status === 'pending') verdict = el('p', { class: 'entry-state', 'data-state': 'pending' }, t('find.entry.pending'));
+    if (state.status === 'pending') verdict = el('p', { class: 'entry-state', 'data-state': 'pending' }, t('find.entry.pending'));
+    // Not reached by the entry checks (the checkpoint or the key failed first).
+    else if (res === undefined) verdict = el('p', { class: 'entry-state', 'data-state': 'failed' }, t('find.entry.unverified', { reason: reason(state.errors[0]) }));
     else if (res === null && state.checkpoint) verdict = el('p', { class: 'entry-state', 'data-state': 'verified' }, t('find.entry.ok', { size: state.checkpoint.size }));
     else verdict = el('p', { class: 'entry-state', 'data-state': 'failed' }, t('find.entry.fail', { reason: reason(res || state.errors[0]) }));
     const pretty = leaf ? JSON.stringify(leaf, null, 2) : e.leaf;
