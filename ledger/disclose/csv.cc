@@ -39,10 +39,25 @@ const std::vector<CsvTable>& StatementTables() {
   return kTables;
 }
 
+bool NeedsFormulaGuard(std::string_view text) {
+  return !text.empty() && std::string_view("=+-@\t\r'").find(text[0]) != std::string_view::npos;
+}
+
 std::string CsvText(const nlohmann::json& v) {
   if (v.is_null()) return "";
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();  // integers and booleans
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    // OWASP CSV injection: a spreadsheet runs a cell starting with = + - @ (or tab,
+    // CR) as a formula; a leading ' makes it text. A cell that starts with ' gets
+    // one too, so "drop one leading '" reverses the rule for every cell.
+    return NeedsFormulaGuard(s) ? StrCat("'", s) : s;
+  }
+  return v.dump();  // integers (a negative amount stays a number) and booleans
+}
+
+std::string CsvCellValue(std::string_view cell) {
+  if (!cell.empty() && cell[0] == '\'') cell.remove_prefix(1);
+  return std::string(cell);
 }
 
 namespace {

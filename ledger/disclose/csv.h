@@ -5,7 +5,8 @@
 //   file   = BOM header *(CRLF row) CRLF
 //   field  = plain / DQUOTE *(any char, DQUOTE doubled) DQUOTE
 // A field is quoted when it holds a comma, a double quote, CR or LF. JSON null is
-// an empty field, true/false are "true"/"false", integers are decimal.
+// an empty field, true/false are "true"/"false", integers are decimal. A text
+// field starting with = + - @ TAB CR or ' gets a leading ' (CsvText).
 #ifndef BOAI_LEDGER_DISCLOSE_CSV_H_
 #define BOAI_LEDGER_DISCLOSE_CSV_H_
 
@@ -31,8 +32,19 @@ struct CsvTable {
 // The tables boai-disclose writes, in order.
 const std::vector<CsvTable>& StatementTables();
 
-// A JSON value as one CSV cell's text (before quoting).
+// True when a text cell starting this way gets a leading ' (formula injection):
+// it starts with = + - @, a tab, a CR, or ' itself.
+bool NeedsFormulaGuard(std::string_view text);
+
+// A JSON value as one CSV cell's text (before quoting). A string for which
+// NeedsFormulaGuard holds is written with one ' before it ("=1+1" -> "'=1+1"), so a
+// spreadsheet shows it as text; numbers are never prefixed (-800000 stays a number).
 std::string CsvText(const nlohmann::json& v);
+
+// The inverse for a reader comparing a CSV with statement.json: a cell starting
+// with ' is that text without its first character; any other cell is as written
+// (a number's digits, "true"/"false", "" for null).
+std::string CsvCellValue(std::string_view cell);
 
 // The CSV file (BOM included) of `rows`, an array of objects, with `columns`.
 std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns);
