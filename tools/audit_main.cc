@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -105,11 +106,34 @@ int CheckStatementFile(const std::string& dir, const std::string& path) {
     std::cout << "MISMATCH " << path << ": " << r->problem << "\n";
     return kExitBad;
   }
+  auto join = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) StrAppend(&out, out.empty() ? "" : " ", n);
+    return out;
+  };
+  // What the page reads (statement.js) and the CSV downloads, beside the JSON.
+  absl::StatusOr<disclose::FilesReport> files = disclose::CheckPublishedFiles(
+      *text, statement, std::filesystem::path(path).parent_path().string());
+  if (!files.ok()) return Error(files.status());
+  if (!files->ok()) {
+    std::cout << "MISMATCH " << files->problem << "\n";
+    return kExitBad;
+  }
   std::cout << "statement   " << path << "\n"
             << "checkpoint  size " << r->tree_size << ", signed by the log key, root matches\n"
             << "entries     " << r->entries
             << " leaves byte-identical to the ledger, inclusion proofs verified\n"
-            << "figures     every total equals the sum over the listed leaves\nOK\n";
+            << "figures     every total equals the sum over the listed leaves\n"
+            << "files       "
+            << (files->checked.empty()
+                    ? std::string("no statement.js or CSV table beside it")
+                    : StrCat(join(files->checked),
+                             ": exactly what boai-disclose writes from this statement"))
+            << "\n";
+  if (!files->absent.empty()) {
+    std::cout << "not found   " << join(files->absent) << " (not checked)\n";
+  }
+  std::cout << "OK\n";
   return kExitOk;
 }
 
@@ -199,7 +223,9 @@ int Main(int argc, char** argv) {
   leaf->add_option("--index", index, "entry index")->required();
 
   CLI::App* check_statement =
-      app.add_subcommand("check-statement", "check a published statement.json against the ledger");
+      app.add_subcommand("check-statement",
+                         "check a published statement.json against the ledger, and the "
+                         "statement.js and CSV tables beside it against the JSON");
   add_data(check_statement);
   std::string statement_path;
   check_statement->add_option("FILE", statement_path, "the statement.json")->required();

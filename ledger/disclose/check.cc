@@ -1,9 +1,13 @@
 #include "ledger/disclose/check.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "ledger/checkpoint.h"
 #include "ledger/cosignature.h"
+#include "ledger/disclose/csv.h"
 #include "ledger/disclose/figures.h"
 #include "ledger/disclose/statement.h"
 #include "ledger/merkle.h"
@@ -11,6 +15,24 @@
 #include "ledger/strings.h"
 
 namespace boai::disclose {
+
+const std::vector<std::string>& StatementMembers(const std::string& object) {
+  static const std::map<std::string, std::vector<std::string>> kMembers = {
+      {"",
+       {"format", "organisation", "period", "currency", "unit", "income", "payments", "in_kind",
+        "campaigns", "funds", "aid", "donors", "corrections", "indicators", "monthly",
+        "integrity"}},
+      {"organisation", {"name", "log"}},
+      {"integrity",
+       {"origin", "checkpoint", "verifier_key", "cosignatures", "previous", "entries"}},
+      {"integrity.previous", {"size", "checkpoint", "consistency_proof"}},
+      {"integrity.entries[]", {"index", "leaf", "leaf_hash", "inclusion_proof"}},
+  };
+  static const std::vector<std::string> kNone;
+  auto it = kMembers.find(object);
+  return it == kMembers.end() ? kNone : it->second;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -46,7 +68,9 @@ std::string CheckCheckpoint(const std::string& text, const ledger::Ledger& log,
   }
   if (cp->size > log.Size()) {
     return StrCat(what, " is signed for ", cp->size, " entries but the ledger holds only ",
-                  log.Size(), ": entries were removed");
+                  log.Size(),
+                  ": either this copy of the ledger is older than the statement (check against "
+                  "a copy taken after the statement was published) or entries were removed");
   }
   if (cp->size == 0) return StrCat(what, " is for an empty tree");
   absl::StatusOr<ledger::Hash> root = ledger::RootAt(ledger::StoredNodes(log.storage()), cp->size);
@@ -59,23 +83,71 @@ std::string CheckCheckpoint(const std::string& text, const ledger::Ledger& log,
   return "";
 }
 
+// The first member of object `j` (at `path`) that `allowed` does not name, or of
+// `allowed` that `j` lacks: "path.member: ..." or "".
+std::string CheckMembers(const json& j, const std::string& path,
+                         const std::vector<std::string>& allowed) {
+  if (!j.is_object()) return StrCat(path, " is not an object");
+  for (const auto& [k, v] : j.items()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      return StrCat(path.empty() ? "" : StrCat(path, "."), k,
+                    ": not a member the statement format allows here (docs/statement.schema.json)");
+    }
+  }
+  for (const std::string& k : allowed) {
+    if (!j.contains(k)) return StrCat(path.empty() ? "" : StrCat(path, "."), k, ": missing");
+  }
+  return "";
+}
+
+// Members outside the figure sections (which FirstDifference compares both ways).
+std::string CheckShape(const json& s) {
+  std::string bad = CheckMembers(s, "", StatementMembers(""));
+  if (bad.empty())
+    bad = CheckMembers(s["organisation"], "organisation", StatementMembers("organisation"));
+  if (bad.empty()) bad = CheckMembers(s["integrity"], "integrity", StatementMembers("integrity"));
+  if (!bad.empty()) return bad;
+  const json& in = s["integrity"];
+  if (!in["previous"].is_null()) {
+    bad =
+        CheckMembers(in["previous"], "integrity.previous", StatementMembers("integrity.previous"));
+    if (!bad.empty()) return bad;
+  }
+  if (!in["entries"].is_array()) return "integrity.entries is not an array";
+  for (size_t k = 0; k < in["entries"].size(); ++k) {
+    bad = CheckMembers(in["entries"][k], StrCat("integrity.entries[", k, "]"),
+                       StatementMembers("integrity.entries[]"));
+    if (!bad.empty()) return bad;
+  }
+  if (s["currency"] != "CNY") return StrCat("currency: ", s["currency"].dump(), ", not \"CNY\"");
+  if (s["unit"] != "fen") return StrCat("unit: ", s["unit"].dump(), ", not \"fen\"");
+  if (!s["organisation"]["name"].is_string()) return "organisation.name is not a string";
+  return "";
+}
+
 std::string CheckIntegrity(const json& s, const ledger::Ledger& log, CheckReport* report,
                            std::map<uint64_t, Leaf>* listed, ledger::Checkpoint* cp) {
   if (!s.is_object() || s.value("format", "") != kStatementFormat) {
     return StrCat("the file is not a statement (\"format\" must be \"", kStatementFormat, "\")");
   }
   if (!s.contains("integrity") || !s["integrity"].is_object()) return "integrity block missing";
+  std::string bad = CheckShape(s);
+  if (!bad.empty()) return bad;
   const json& in = s["integrity"];
   if (log.keys().Find(Str(in, "verifier_key")) < 0) {
     return StrCat("integrity.verifier_key \"", Str(in, "verifier_key"),
                   "\" is not this ledger's key ", log.verifier().VerifierKey());
   }
   const std::string checkpoint = Str(in, "checkpoint");
-  std::string bad = CheckCheckpoint(checkpoint, log, "integrity.checkpoint", cp);
+  bad = CheckCheckpoint(checkpoint, log, "integrity.checkpoint", cp);
   if (!bad.empty()) return bad;
   if (Str(in, "origin") != cp->origin) {
     return StrCat("integrity.origin \"", Str(in, "origin"), "\" is not the checkpoint's origin \"",
                   cp->origin, "\"");
+  }
+  if (Str(s["organisation"], "log") != cp->origin) {
+    return StrCat("organisation.log \"", Str(s["organisation"], "log"),
+                  "\" is not the checkpoint's origin \"", cp->origin, "\"");
   }
   report->tree_size = cp->size;
 
@@ -236,6 +308,83 @@ absl::StatusOr<CheckReport> CheckStatement(const json& statement, const ledger::
     json stated = statement.contains(section) ? statement[section] : json();
     report.problem = FirstDifference(stated, (*figures)[section], section);
     if (!report.ok()) return report;
+  }
+  return report;
+}
+
+namespace {
+
+// The lines of `text`, each with its line end.
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    lines.push_back(text.substr(0, end));
+    text.remove_prefix(end);
+  }
+  return lines;
+}
+
+// "line N: boai-disclose writes …, the file has …" for the first line where `want`
+// and `got` differ (lines shown as JSON strings, cut at 80 bytes).
+std::string FirstDifferingLine(std::string_view want, std::string_view got) {
+  auto show = [](const std::vector<std::string_view>& lines, size_t i) {
+    if (i >= lines.size()) return std::string("nothing (the end of the file)");
+    std::string_view line = lines[i];
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CSV's CRLF
+    std::string cut(line.substr(0, 80));
+    // Not in the middle of a UTF-8 sequence.
+    while (line.size() > 80 && !cut.empty() &&
+           (static_cast<unsigned char>(line[cut.size()]) & 0xC0) == 0x80) {
+      cut.pop_back();
+    }
+    return StrCat(json(cut).dump(-1, ' ', false, json::error_handler_t::replace),
+                  cut.size() < line.size() ? " (cut)" : "",
+                  lines[i].back() == '\n' ? "" : " without a final line end");
+  };
+  std::vector<std::string_view> a = Lines(want), b = Lines(got);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    if (i < a.size() && i < b.size() && a[i] == b[i]) continue;
+    std::string sa = show(a, i), sb = show(b, i);
+    return StrCat("line ", i + 1, ": boai-disclose writes ", sa, ", the file has ", sb,
+                  sa == sb ? " (the line ends differ)" : "");
+  }
+  return "the files differ";
+}
+
+}  // namespace
+
+absl::StatusOr<FilesReport> CheckPublishedFiles(std::string_view json_text, const json& statement,
+                                                const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> want;
+  want["statement.js"] = StatementJs(json_text);
+  for (const CsvTable& t : StatementTables()) {
+    json rows = statement.value(json::json_pointer(t.path), json::array());
+    want[t.name + ".csv"] = ToCsv(rows, t.columns);
+  }
+  FilesReport report;
+  for (const auto& [name, contents] : want) {
+    fs::path path = fs::path(dir.empty() ? "." : dir) / name;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      report.absent.push_back(name);
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof()) return absl::PermissionDeniedError(StrCat("cannot read ", path.string()));
+    report.checked.push_back(name);
+    if (text.str() != contents && report.problem.empty()) {
+      report.problem =
+          StrCat(path.string(), " is not what boai-disclose writes from this statement.json (",
+                 name == "statement.js" ? "the page reads statement.js, not statement.json"
+                                        : "the download must hold the statement's rows",
+                 "): ", FirstDifferingLine(contents, text.str()));
+    }
   }
   return report;
 }

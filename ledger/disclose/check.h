@@ -14,10 +14,20 @@
 //      and the listed leaves are exactly those the statement must list
 //      (docs/disclosure.md: none missing, none extra);
 //   7. every figure equals what the listed leaves give.
+// Step 1 also refuses members the JSON Schema (docs/statement.schema.json) does not
+// allow in its closed objects: the top level, organisation, integrity,
+// integrity.previous and each integrity.entries[k] (the figure sections are
+// compared member by member in step 7); currency must be "CNY", unit "fen", and
+// organisation.log the checkpoint's origin.
+//
+// CheckPublishedFiles checks the files published beside statement.json: the
+// statement.js the page reads and the CSV downloads.
 #ifndef BOAI_LEDGER_DISCLOSE_CHECK_H_
 #define BOAI_LEDGER_DISCLOSE_CHECK_H_
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "ledger/ledger.h"
@@ -36,6 +46,27 @@ struct CheckReport {
 // (the ledger could not be read); mismatches are reported in CheckReport::problem.
 absl::StatusOr<CheckReport> CheckStatement(const nlohmann::json& statement,
                                            const ledger::Ledger& log);
+
+// The members the statement format allows in `object` ("" the top level,
+// "organisation", "integrity", "integrity.previous", "integrity.entries[]"), as in
+// docs/statement.schema.json; empty for any other name.
+const std::vector<std::string>& StatementMembers(const std::string& object);
+
+struct FilesReport {
+  std::vector<std::string> checked;  // files found in the directory and compared
+  std::vector<std::string> absent;   // statement.js or table CSVs not in the directory
+  std::string problem;               // the first file that differs; empty when all match
+  bool ok() const { return problem.empty(); }
+};
+
+// The files beside a statement.json in `dir`: statement.js must be exactly
+// StatementJs(json_text) (statement.h), and each table's CSV (csv.h) exactly what boai-disclose
+// writes from `statement` (the parsed json_text), byte for byte. Files that are
+// absent are listed, not a problem. The problem names the file and its first
+// differing line. A non-OK status: a file exists but cannot be read.
+absl::StatusOr<FilesReport> CheckPublishedFiles(std::string_view json_text,
+                                                const nlohmann::json& statement,
+                                                const std::string& dir);
 
 // The first place two JSON values differ, as "path: statement has X, leaves give Y",
 // or "" when equal.

@@ -165,11 +165,16 @@ absl::StatusOr<json> BuildStatement(const ledger::Ledger& log, std::string_view 
   return s;
 }
 
+std::string StatementJs(std::string_view json_text) {
+  if (!json_text.empty() && json_text.back() == '\n') json_text.remove_suffix(1);
+  return StrCat("window.BOAI_STATEMENT = ", json_text, ";\n");
+}
+
 std::map<std::string, std::string> StatementFiles(const json& statement) {
   std::map<std::string, std::string> files;
   std::string text = statement.dump(2);
   files["statement.json"] = text + "\n";
-  files["statement.js"] = StrCat("window.BOAI_STATEMENT = ", text, ";\n");
+  files["statement.js"] = StatementJs(files["statement.json"]);
   for (const CsvTable& t : StatementTables()) {
     json rows = statement.value(json::json_pointer(t.path), json::array());
     files[t.name + ".csv"] = ToCsv(rows, t.columns);

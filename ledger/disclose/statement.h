@@ -48,6 +48,10 @@ absl::StatusOr<nlohmann::json> BuildStatement(const ledger::Ledger& log,
 // table (csv.h). Does not include the static site.
 std::map<std::string, std::string> StatementFiles(const nlohmann::json& statement);
 
+// statement.js for the text of a statement.json: "window.BOAI_STATEMENT = " + the
+// text without its final newline + ";\n" (docs/disclosure.md).
+std::string StatementJs(std::string_view json_text);
+
 // Writes `files` into directory `out` (created if missing).
 absl::Status WriteFiles(const std::string& out, const std::map<std::string, std::string>& files);
 

