@@ -86,9 +86,10 @@ absl::StatusOr<json> PreviousBlock(const ledger::Ledger& log, const json& previo
         "the previous statement's checkpoint is not signed by this log's key: ", sig.message()));
   }
   if (cp->size > size) {
-    return absl::FailedPreconditionError(StrCat("the previous statement was cut at ", cp->size,
-                                                " entries, but the ledger has only ", size,
-                                                ": entries were removed since"));
+    return absl::FailedPreconditionError(StrCat(
+        "the previous statement was cut at ", cp->size, " entries, but the ledger has only ", size,
+        ": either this copy of the ledger is older than the previous statement (publish "
+        "from a current copy) or entries were removed since"));
   }
   absl::StatusOr<std::vector<ledger::Hash>> proof =
       cp->size == size ? std::vector<ledger::Hash>{} : log.ConsistencyProof(cp->size, size);

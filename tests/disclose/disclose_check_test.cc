@@ -245,6 +245,16 @@ TEST_F(DiscloseTest, ACheckpointBeyondTheLedgerNamesBothCauses) {
             std::string::npos)
       << problem;
   EXPECT_NE(problem.find("or entries were removed"), std::string::npos) << problem;
+  // boai-disclose --previous with that statement says the same.
+  BuildOptions o;
+  o.previous = s;
+  absl::StatusOr<json> built = BuildStatement(*log_, "2019", o);
+  ASSERT_FALSE(built.ok());
+  EXPECT_EQ(built.status().message(),
+            StrCat("the previous statement was cut at ", log_->Size() + 1,
+                   " entries, but the ledger has only ", log_->Size(),
+                   ": either this copy of the ledger is older than the previous statement "
+                   "(publish from a current copy) or entries were removed since"));
 }
 
 TEST_F(DiscloseTest, PreviousStatementGivesAConsistencyProof) {
