@@ -269,6 +269,36 @@ TEST_F(ServiceTest, PaymentsNeedTwoPeopleAndCannotOverspend) {
   ASSERT_TRUE(stub_->GetBalances(Ctx(clerk_).get(), br, &bal).ok());
   EXPECT_EQ(bal.funds(0).reserved(), 0);
   EXPECT_EQ(bal.funds(0).available(), 40000);
+
+  // Expiry path: a request past its last day is expired by a clerk, which
+  // releases the reservation; an approver cannot expire it, nor can it expire early.
+  v1::RequestPaymentRequest fourth = over;
+  fourth.set_idempotency_key("pay-4");
+  fourth.set_amount(10000);
+  fourth.set_expires("2024-03-05");
+  v1::Receipt fourth_r;
+  ASSERT_TRUE(stub_->RequestPayment(Ctx(clerk_).get(), fourth, &fourth_r).ok());
+  v1::ExpirePaymentRequest ex;
+  ex.set_idempotency_key("expire-pay-4");
+  ex.set_date("2024-03-05");
+  ex.set_request(fourth_r.index());
+  s = stub_->ExpirePayment(Ctx(clerk_).get(), ex, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("does not expire until after 2024-03-05"), std::string::npos)
+      << s.error_message();
+  ex.set_date("2024-03-06");
+  EXPECT_EQ(stub_->ExpirePayment(Ctx(approver_).get(), ex, &r).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->ExpirePayment(Ctx(clerk_).get(), ex, &r).ok());
+  ExpectReceiptVerifies(r, server_->ledger()->verifier());
+  ASSERT_TRUE(stub_->GetBalances(Ctx(clerk_).get(), br, &bal).ok());
+  EXPECT_EQ(bal.funds(0).reserved(), 0);
+  EXPECT_EQ(bal.funds(0).available(), 40000);
+  ap.set_idempotency_key("approve-pay-4");
+  ap.set_date("2024-03-06");
+  ap.set_request(fourth_r.index());
+  EXPECT_EQ(stub_->ApprovePayment(Ctx(approver_).get(), ap, &r).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(ServiceTest, IdempotentRetriesAndKeyConflicts) {

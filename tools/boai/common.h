@@ -131,7 +131,8 @@ struct PayArgs {
   std::string reason;
 };
 int PayRequest(const Global& g, Client& c, const PayArgs& a);
-int PayDecide(const Global& g, Client& c, const PayArgs& a, bool approve);
+enum class PayDecision { kApprove, kReject, kExpire };
+int PayDecide(const Global& g, Client& c, const PayArgs& a, PayDecision decision);
 int Reverse(const Global& g, Client& c, uint64_t index, const std::string& reason,
             const std::string& date, const std::string& key);
 int Void(const Global& g, Client& c, const std::string& book, int64_t number,
@@ -171,7 +172,7 @@ int ReceiptLookup(const Global& g, Client& c, const std::string& book, int64_t n
 int Receipts(const Global& g, Client& c, const std::string& book);
 
 // --- Verbs (demo.cc) ---
-int DemoLocal(const std::string& dir, const std::string& origin, bool quiet);
+int DemoLocal(const std::string& dir, const std::string& origin, bool quiet, bool json_out);
 int DemoRemote(const Global& g, Client& c, bool quiet);
 
 // --- Verbs (import.cc) ---

@@ -227,7 +227,7 @@ grpc::Status SendDemoOp(Client& c, const std::string& token, const books::DemoOp
 
 }  // namespace
 
-int DemoLocal(const std::string& dir, const std::string& origin, bool quiet) {
+int DemoLocal(const std::string& dir, const std::string& origin, bool quiet, bool json_out) {
   books::BooksHook hook;
   ledger::LedgerOptions o;
   o.origin = origin;
@@ -237,8 +237,17 @@ int DemoLocal(const std::string& dir, const std::string& origin, bool quiet) {
   books::PersonalStore people((*log)->storage());
   books::Clerk clerk(log->get(), &hook);
   std::ostringstream steps;
-  absl::Status s = books::LoadDemo(clerk, people, quiet ? steps : std::cout);
+  absl::Status s = books::LoadDemo(clerk, people, quiet || json_out ? steps : std::cout);
   if (!s.ok()) return Fail(s);
+  if (json_out) {
+    std::cout << json{{"ok", true},
+                      {"data", dir},
+                      {"tree_size", (*log)->Size()},
+                      {"checkpoint", (*log)->LatestCheckpoint()}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
   std::cout << "demo: the 2019 dataset is in " << dir << " (" << (*log)->Size()
             << " entries); the latest checkpoint:\n"
             << (*log)->LatestCheckpoint();

@@ -8,7 +8,7 @@
 //
 // Verbs through the server (boaid):
 //   gift            record a gift (cash, bank, online or in kind)
-//   pay request     request a payment;  pay approve / pay reject  decide one
+//   pay request     request a payment;  pay approve / reject / expire  decide one
 //   reverse         reverse an earlier entry;  void  void a receipt number
 //   open-fund       open a fund (admin);  init  open the standard chart (admin)
 //   open-campaign   open a giving-day campaign of a fund (admin)
@@ -90,8 +90,8 @@ int Main(int argc, char** argv) {
   gift->add_option("--evidence", ga.evidence,
                    "in kind: the valuation evidence file (its SHA-256 is recorded)");
 
-  // pay request|approve|reject
-  CLI::App* pay = app.add_subcommand("pay", "request, approve or reject a payment");
+  // pay request|approve|reject|expire
+  CLI::App* pay = app.add_subcommand("pay", "request, approve, reject or expire a payment");
   pay->require_subcommand(1);
   PayArgs pa;
   CLI::App* pay_req = pay->add_subcommand("request", "request a payment (reserves the money)");
@@ -124,6 +124,11 @@ int Main(int argc, char** argv) {
   pay_no->add_option("--reason", pa.reason, "why")->required();
   pay_no->add_option("--key", pa.key, "idempotency key [reject/N]");
   pay_no->add_option("--date", pa.date, "business date [today]");
+  CLI::App* pay_exp = pay->add_subcommand(
+      "expire", "mark a pending request expired after its last day (releases the money)");
+  pay_exp->add_option("--request", pa.request, "index of the payment.request entry")->required();
+  pay_exp->add_option("--key", pa.key, "idempotency key [expire/N]");
+  pay_exp->add_option("--date", pa.date, "business date, after the request's expiry [today]");
 
   // reverse, void
   uint64_t index = 0, size = 0;
@@ -277,7 +282,7 @@ int Main(int argc, char** argv) {
       std::cerr << "boai: demo takes --data (local) or --target (server), not both\n";
       return 2;
     }
-    return DemoLocal(dir, origin, quiet);
+    return DemoLocal(dir, origin, quiet, g.json);
   }
 
   // Settings the command line did not give come from the config file.
@@ -302,8 +307,9 @@ int Main(int argc, char** argv) {
   if (*progress) return Campaign(g, c, campaign_id);
   if (*gift) return Gift(g, c, ga);
   if (*pay_req) return PayRequest(g, c, pa);
-  if (*pay_ok) return PayDecide(g, c, pa, true);
-  if (*pay_no) return PayDecide(g, c, pa, false);
+  if (*pay_ok) return PayDecide(g, c, pa, PayDecision::kApprove);
+  if (*pay_no) return PayDecide(g, c, pa, PayDecision::kReject);
+  if (*pay_exp) return PayDecide(g, c, pa, PayDecision::kExpire);
   if (*reverse) return Reverse(g, c, index, reason, date, key);
   if (*void_cmd) return Void(g, c, book, number, reason, date, key);
   if (*settle) return Settle(g, c, sa);

@@ -136,16 +136,22 @@ int PayRequest(const Global& g, Client& c, const PayArgs& a) {
   return PrintReceipt(g, r);
 }
 
-int PayDecide(const Global& g, Client& c, const PayArgs& a, bool approve) {
+int PayDecide(const Global& g, Client& c, const PayArgs& a, PayDecision decision) {
   v1::Receipt r;
   grpc::Status s;
   std::string date = a.date.empty() ? TodayCst() : a.date;
-  if (approve) {
+  if (decision == PayDecision::kApprove) {
     v1::ApprovePaymentRequest req;
     req.set_idempotency_key(a.key.empty() ? StrCat("approve/", a.request) : a.key);
     req.set_date(date);
     req.set_request(a.request);
     s = c.stub()->ApprovePayment(c.Ctx().get(), req, &r);
+  } else if (decision == PayDecision::kExpire) {
+    v1::ExpirePaymentRequest req;
+    req.set_idempotency_key(a.key.empty() ? StrCat("expire/", a.request) : a.key);
+    req.set_date(date);
+    req.set_request(a.request);
+    s = c.stub()->ExpirePayment(c.Ctx().get(), req, &r);
   } else {
     v1::RejectPaymentRequest req;
     req.set_idempotency_key(a.key.empty() ? StrCat("reject/", a.request) : a.key);
