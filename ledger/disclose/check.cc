@@ -362,8 +362,7 @@ absl::StatusOr<FilesReport> CheckPublishedFiles(std::string_view json_text, cons
   std::map<std::string, std::string> want;
   want["statement.js"] = StatementJs(json_text);
   for (const CsvTable& t : StatementTables()) {
-    json rows = statement.value(json::json_pointer(t.path), json::array());
-    want[t.name + ".csv"] = ToCsv(rows, t.columns);
+    want[t.name + ".csv"] = TableCsv(statement, t);
   }
   FilesReport report;
   for (const auto& [name, contents] : want) {

@@ -1,40 +1,51 @@
 #include "ledger/disclose/csv.h"
 
+#include <algorithm>
+
 #include "ledger/strings.h"
 
 namespace boai::disclose {
 
 const std::vector<CsvTable>& StatementTables() {
   static const std::vector<CsvTable> kTables = {
-      {"income", "/income/by_fund", {"fund", "name", "donations", "grants", "matching", "total"}},
-      {"income_by_channel", "/income/by_channel", {"channel", "amount", "count"}},
+      {"income",
+       "/income/by_fund",
+       {"fund", "name", "donations", "grants", "matching", "total"},
+       {"donations", "grants", "matching", "total"}},
+      {"income_by_channel", "/income/by_channel", {"channel", "amount", "count"}, {"amount"}},
       {"payments",
        "/payments/items",
        {"index", "request", "date", "fund", "programme", "tier", "purpose", "method", "amount",
-        "reversed_by"}},
+        "reversed_by"},
+       {"amount"}},
       {"donors",
        "/donors",
        {"index", "date", "display", "amount", "channel", "income", "fund", "campaign",
-        "receipt_book", "receipt_number", "reversed_by"}},
+        "receipt_book", "receipt_number", "reversed_by"},
+       {"amount"}},  // "income" here is the kind of income ("donation"), not money
       {"campaigns",
        "/campaigns",
        {"id", "index", "name", "fund", "platform", "start", "end", "target", "raised", "gifts",
-        "matched", "clawed_back", "matched_net", "settled_gifts", "settled_matching", "settled"}},
+        "matched", "clawed_back", "matched_net", "settled_gifts", "settled_matching", "settled"},
+       {"target", "raised", "matched", "clawed_back", "matched_net", "settled_gifts",
+        "settled_matching", "settled"}},
       {"funds",
        "/funds",
-       {"id", "index", "name", "purpose", "restricted", "opening", "income", "payments",
-        "closing"}},
+       {"id", "index", "name", "purpose", "restricted", "opening", "income", "payments", "closing"},
+       {"opening", "income", "payments", "closing"}},
       {"in_kind",
        "/in_kind",
        {"index", "date", "fund", "description", "quantity", "unit", "method", "amount",
-        "evidence_sha256", "donor", "reversed_by"}},
+        "evidence_sha256", "donor", "reversed_by"},
+       {"amount"}},
       {"corrections",
        "/corrections",
        {"index", "kind", "date", "corrects", "corrects_kind", "amount", "receipt_book",
-        "receipt_number", "reason"}},
-      {"aid", "/aid", {"programme", "name", "tier", "count", "amount"}},
-      {"indicators", "/indicators", {"index", "date", "id", "name", "value", "unit"}},
-      {"monthly", "/monthly", {"month", "fund", "income", "payments"}},
+        "receipt_number", "reason"},
+       {"amount"}},
+      {"aid", "/aid", {"programme", "name", "tier", "count", "amount"}, {"amount"}},
+      {"indicators", "/indicators", {"index", "date", "id", "name", "value", "unit"}, {}},
+      {"monthly", "/monthly", {"month", "fund", "income", "payments"}, {"income", "payments"}},
   };
   return kTables;
 }
@@ -75,9 +86,26 @@ std::string Quote(const std::string& s) {
 
 }  // namespace
 
-std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns) {
+std::vector<std::string> CsvHeader(const CsvTable& t) {
+  std::vector<std::string> header;
+  for (const std::string& c : t.columns) {
+    bool money = std::find(t.money.begin(), t.money.end(), c) != t.money.end();
+    header.push_back(money ? StrCat(c, "_fen") : c);
+  }
+  return header;
+}
+
+std::string TableCsv(const nlohmann::json& statement, const CsvTable& t) {
+  nlohmann::json rows =
+      statement.value(nlohmann::json::json_pointer(t.path), nlohmann::json::array());
+  return ToCsv(rows, t.columns, CsvHeader(t));
+}
+
+std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns,
+                  const std::vector<std::string>& header) {
+  const std::vector<std::string>& names = header.empty() ? columns : header;
   std::string out(kUtf8Bom);
-  for (size_t i = 0; i < columns.size(); ++i) StrAppend(&out, i ? "," : "", Quote(columns[i]));
+  for (size_t i = 0; i < names.size(); ++i) StrAppend(&out, i ? "," : "", Quote(names[i]));
   out += "\r\n";
   for (const nlohmann::json& row : rows) {
     for (size_t i = 0; i < columns.size(); ++i) {

@@ -1,6 +1,7 @@
 // CSV files of a statement's tables: UTF-8 with a byte-order mark (so spreadsheet
 // programs read Chinese text as UTF-8), RFC 4180 quoting, CRLF line ends, one
-// header row of the statement's JSON field names.
+// header row of the statement's JSON field names, a money column's name with the
+// unit after it ("amount_fen": integer fen, as in statement.json).
 //
 //   file   = BOM header *(CRLF row) CRLF
 //   field  = plain / DQUOTE *(any char, DQUOTE doubled) DQUOTE
@@ -27,6 +28,7 @@ struct CsvTable {
   std::string name;
   std::string path;  // e.g. "/income/by_fund"
   std::vector<std::string> columns;
+  std::vector<std::string> money;  // the columns that hold fen
 };
 
 // The tables boai-disclose writes, in order.
@@ -46,8 +48,16 @@ std::string CsvText(const nlohmann::json& v);
 // (a number's digits, "true"/"false", "" for null).
 std::string CsvCellValue(std::string_view cell);
 
-// The CSV file (BOM included) of `rows`, an array of objects, with `columns`.
-std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns);
+// The header row of a table: its columns, each money column as "<name>_fen".
+std::vector<std::string> CsvHeader(const CsvTable& t);
+
+// The CSV file (BOM included) of `rows`, an array of objects, with `columns`;
+// the header row is `header` (same length) or, when empty, `columns`.
+std::string ToCsv(const nlohmann::json& rows, const std::vector<std::string>& columns,
+                  const std::vector<std::string>& header = {});
+
+// The file `t.name`.csv of a statement, as boai-disclose writes it.
+std::string TableCsv(const nlohmann::json& statement, const CsvTable& t);
 
 // Parses RFC 4180 text (a leading BOM is skipped; CRLF or LF line ends) into rows
 // of fields. InvalidArgument names the line of an unterminated quoted field.

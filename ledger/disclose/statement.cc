@@ -177,8 +177,7 @@ std::map<std::string, std::string> StatementFiles(const json& statement) {
   files["statement.json"] = text + "\n";
   files["statement.js"] = StatementJs(files["statement.json"]);
   for (const CsvTable& t : StatementTables()) {
-    json rows = statement.value(json::json_pointer(t.path), json::array());
-    files[t.name + ".csv"] = ToCsv(rows, t.columns);
+    files[t.name + ".csv"] = TableCsv(statement, t);
   }
   return files;
 }

@@ -1,11 +1,13 @@
 // Public statements on the demo data: figures, periods, schema, example, CSV, privacy, indicators.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -254,7 +256,7 @@ TEST_F(DiscloseTest, CsvTablesRoundTrip) {
     ASSERT_TRUE(rows.ok()) << rows.status();
     const json& want = s[json::json_pointer(t.path)];
     ASSERT_EQ(rows->size(), want.size() + 1) << t.name;
-    EXPECT_EQ((*rows)[0], t.columns) << t.name;
+    EXPECT_EQ((*rows)[0], CsvHeader(t)) << t.name;
     for (size_t r = 0; r < want.size(); ++r) {
       ASSERT_EQ((*rows)[r + 1].size(), t.columns.size()) << t.name << " row " << r;
       for (size_t c = 0; c < t.columns.size(); ++c) {
@@ -272,12 +274,53 @@ TEST_F(DiscloseTest, CsvTablesRoundTrip) {
       }
     }
   }
+  EXPECT_EQ(ParseCsv(files["income.csv"])->at(0),
+            (std::vector<std::string>{"fund", "name", "donations_fen", "grants_fen", "matching_fen",
+                                      "total_fen"}));
   // Quoting: commas, quotes and line breaks survive.
   json tricky = json::array({{{"a", "x,\"y\"\r\nz"}, {"b", 5}}});
   auto parsed = ParseCsv(ToCsv(tricky, {"a", "b"}));
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ((*parsed)[1], (std::vector<std::string>{"x,\"y\"\r\nz", "5"}));
   EXPECT_FALSE(ParseCsv("a,\"b\r\n").ok());
+}
+
+// The money columns of the CSV tables (headers "<name>_fen") are exactly the
+// columns that hold money by the page's list (figures.js MONEY) and hold integers
+// in the demo statement; none holds anything but integers and null.
+TEST_F(DiscloseTest, CsvMoneyColumnsAreTheAmounts) {
+  std::string figures_js = ReadFile(fs::path(BOAI_SOURCE_DIR) / "tools/disclose/site/figures.js");
+  size_t at = figures_js.find("const MONEY = new Set([");
+  ASSERT_NE(at, std::string::npos);
+  std::string list = figures_js.substr(at, figures_js.find("]", at) - at);
+  std::set<std::string> money_names;
+  for (size_t q = list.find('\''); q != std::string::npos; q = list.find('\'', q + 1)) {
+    size_t end = list.find('\'', q + 1);
+    money_names.insert(list.substr(q + 1, end - q - 1));
+    q = end;
+  }
+  ASSERT_GT(money_names.size(), 10u);
+  json s = Statement("2019");
+  for (const CsvTable& t : StatementTables()) {
+    const json& rows = s[json::json_pointer(t.path)];
+    for (const std::string& c : t.columns) {
+      bool listed = std::find(t.money.begin(), t.money.end(), c) != t.money.end();
+      bool integers = !rows.empty(), any = false;
+      for (const json& r : rows) {
+        if (!r[c].is_null()) any = true;
+        if (!r[c].is_null() && !r[c].is_number_integer()) integers = false;
+      }
+      if (listed) {
+        EXPECT_TRUE(money_names.count(c)) << t.name << "." << c << " is not money in figures.js";
+        EXPECT_TRUE(integers) << t.name << "." << c << " holds something other than fen";
+      } else if (money_names.count(c) && integers && any) {
+        ADD_FAILURE() << t.name << "." << c << " holds fen but its header has no _fen";
+      }
+    }
+    for (const std::string& m : t.money) {
+      EXPECT_NE(std::find(t.columns.begin(), t.columns.end(), m), t.columns.end()) << m;
+    }
+  }
 }
 
 TEST(CsvCells, TextThatASpreadsheetWouldRunIsWrittenAsText) {
