@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <unordered_map>
@@ -105,6 +106,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
   absl::StatusOr<std::unique_ptr<Storage>> st = Storage::Open(DatabasePath(dir), so);
   if (!st.ok()) return st.status();
   l->storage_ = std::move(*st);
+  // The database holds personal data and the keys that open it: its owner only.
+  if (!o.read_only) ::chmod(DatabasePath(dir).c_str(), 0700);
 
   absl::StatusOr<std::optional<std::string>> format = l->storage_->Get(Cf::kDefault, kMetaFormat);
   if (!format.ok()) return format.status();
@@ -128,6 +131,14 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir,
       if (!hs.ok()) return hs;
     }
     if (!l->signer_.has_value()) {
+      struct stat key_stat {};
+      if (::stat(LogKeyPath(dir).c_str(), &key_stat) == 0 && (key_stat.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(key_stat.st_mode & 07777));
+        return absl::FailedPreconditionError(StrCat(
+            "the signing key ", LogKeyPath(dir), " can be read or written by other users (mode ",
+            mode, "); make it private: chmod 600 ", LogKeyPath(dir)));
+      }
       absl::StatusOr<std::string> key = ReadFile(LogKeyPath(dir));
       if (!key.ok()) {
         return absl::FailedPreconditionError(

@@ -101,9 +101,13 @@ struct LedgerOptions {
   BatchHook* hook = nullptr;
   // Milliseconds since the Unix epoch. Default: the system clock.
   std::function<uint64_t()> clock;
-  // Test seam: called before each batch is written; a non-OK status fails the batch
-  // as a failed disk write would. Default: none.
+  // Test seam: called before each batch is written; a non-OK status fails that
+  // batch alone, leaving nothing of it behind. Default: none.
   std::function<absl::Status()> before_write;
+  // Called once, from the writer or the syncer thread, when a database write or a
+  // sync fails and the ledger stops accepting writes (see WritesStopped). Must not
+  // call back into the Ledger. Default: none.
+  std::function<void(const absl::Status&)> on_writes_stopped;
   StorageOptions storage;
 };
 
@@ -128,6 +132,10 @@ class Ledger {
 
   // Number of durable entries (the latest checkpoint's size).
   uint64_t Size() const { return size_.load(std::memory_order_acquire); }
+  // Why the ledger stopped accepting writes, if it has: a write to the database or
+  // an fsync failed (disk full, I/O error). Every later write fails with this
+  // status; reopening (restarting boaid) recovers exactly what reached the disk.
+  std::optional<absl::Status> WritesStopped() const;
   const std::string& origin() const { return origin_; }
   // The key that signs new checkpoints, and every key the log has had.
   NoteVerifier verifier() const;
@@ -233,14 +241,20 @@ class Ledger {
 
   // Batches waiting for the syncer thread, which fsyncs the WAL once for all of
   // them, publishes the new size and checkpoint, and answers the callers.
-  std::mutex sync_mu_;
+  mutable std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::deque<Written> to_sync_;
   bool sync_stopping_ = false;
   std::thread syncer_;
-  // Set by the syncer when an fsync failed; from then on every write fails.
-  // Written by the syncer, read by the writer: guarded by sync_mu_.
+  // Set when a database write or an fsync failed; from then on every write fails.
+  // Guarded by sync_mu_.
   std::optional<absl::Status> failed_;
+  // Held around the writer's database write and the syncer's WAL sync: after a
+  // failed write RocksDB must not be asked to sync that log again (its file
+  // writer asserts), so the syncer checks failed_ under it first.
+  std::mutex wal_mu_;
+  // Records `why` in failed_ (the first reason wins) and tells on_writes_stopped.
+  void StopWrites(const absl::Status& why);
 };
 
 // Paths inside a data directory.

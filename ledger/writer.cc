@@ -91,14 +91,26 @@ void Ledger::ProcessBatch(std::vector<Request>& requests) {
     // Not synced here: the syncer thread makes it durable (and covers any batches
     // written meanwhile with the same fsync) before anyone hears back. Readers see
     // only up to the durable size.
-    if (written.ok()) written = storage_->Write(&wb, /*sync=*/false);
+    if (written.ok()) {
+      std::lock_guard<std::mutex> wal(wal_mu_);
+      written = storage_->Write(&wb, /*sync=*/false);
+      if (!written.ok()) {
+        // RocksDB refuses further writes after a failed one, and its log file
+        // cannot be synced again: stop, and say so to every later caller.
+        StopWrites(absl::UnavailableError(
+            StrCat("the ledger could not write to its database and has stopped accepting "
+                   "writes; fix the cause (e.g. free disk space), restart boaid, then retry "
+                   "with the same keys: ",
+                   ToStd(written.message()))));
+      }
+    }
   }
   if (!written.ok()) {
     // Nothing of the batch reached the database: forget it and go on from head_.
     if (options_.hook != nullptr) options_.hook->Abort();
-    absl::Status failed = absl::UnavailableError(
+    absl::Status failed = WritesStopped().value_or(absl::UnavailableError(
         StrCat("the batch was not written, nothing of it is stored; retry with the same keys: ",
-               ToStd(written.message())));
+               ToStd(written.message()))));
     for (auto& per_request : batch.results) {
       for (auto& r : per_request) {
         if (r.ok()) r = failed;
@@ -136,20 +148,26 @@ void Ledger::SyncLoop() {
         to_sync_.pop_front();
       }
     }
-    absl::Status synced = absl::OkStatus();
-    if (options_.sync) synced = FromRocks(storage_->db()->SyncWAL(), "syncing the write-ahead log");
-    if (!synced.ok()) {
-      // After a failed fsync nothing about the file can be trusted: stop writing.
-      // Restarting recovers exactly what reached the disk; callers retry with the
-      // same idempotency keys and get the original entry if it survived.
-      absl::Status failed = absl::UnavailableError(
-          StrCat("the ledger could not sync its log to disk and has stopped accepting writes; "
-                 "restart boaid, then retry with the same keys: ",
-                 ToStd(synced.message())));
-      {
-        std::lock_guard<std::mutex> lock(sync_mu_);
-        failed_ = failed;
+    std::optional<absl::Status> stopped;
+    {
+      std::lock_guard<std::mutex> wal(wal_mu_);
+      stopped = WritesStopped();  // a failed write since: these batches cannot be synced
+      if (!stopped.has_value() && options_.sync) {
+        absl::Status synced = FromRocks(storage_->db()->SyncWAL(), "syncing the write-ahead log");
+        if (!synced.ok()) {
+          // After a failed fsync nothing about the file can be trusted: stop writing.
+          // Restarting recovers exactly what reached the disk; callers retry with the
+          // same idempotency keys and get the original entry if it survived.
+          StopWrites(absl::UnavailableError(
+              StrCat("the ledger could not sync its log to disk and has stopped accepting "
+                     "writes; restart boaid, then retry with the same keys: ",
+                     ToStd(synced.message()))));
+          stopped = WritesStopped();
+        }
       }
+    }
+    if (stopped.has_value()) {
+      const absl::Status failed = *stopped;
       for (Written& b : batches) {
         for (auto& per_request : b.results) {
           for (auto& r : per_request) {
@@ -188,6 +206,20 @@ void Ledger::SyncLoop() {
       Answer(b);
     }
   }
+}
+
+std::optional<absl::Status> Ledger::WritesStopped() const {
+  std::lock_guard<std::mutex> lock(sync_mu_);
+  return failed_;
+}
+
+void Ledger::StopWrites(const absl::Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    if (failed_.has_value()) return;
+    failed_ = why;
+  }
+  if (options_.on_writes_stopped) options_.on_writes_stopped(why);
 }
 
 void Ledger::Answer(Written& batch) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ledger/checkpoint.h"
+#include "ledger/files.h"
 #include "ledger/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
@@ -215,7 +216,7 @@ TEST(KeyRotation, OpenFinishesARotationInterruptedBeforeTheKeySwap) {
   ASSERT_NO_FATAL_FAILURE(RotateOnce(tmp.dir(), &old_key_file));
   // As if the process died after the entry was durable, before the rename.
   fs::rename(LogKeyPath(tmp.dir()), NextLogKeyPath(tmp.dir()));
-  std::ofstream(LogKeyPath(tmp.dir())) << old_key_file;
+  ASSERT_TRUE(WritePrivateFile(LogKeyPath(tmp.dir()), old_key_file).ok());
   std::unique_ptr<Ledger> l = OpenLedger(tmp.dir());
   ASSERT_NE(l, nullptr);
   EXPECT_FALSE(fs::exists(NextLogKeyPath(tmp.dir())));
@@ -230,7 +231,7 @@ TEST(KeyRotation, TheRetiredKeyCannotSignAgain) {
   std::string old_key_file;
   ASSERT_NO_FATAL_FAILURE(RotateOnce(tmp.dir(), &old_key_file));
   fs::remove(LogKeyPath(tmp.dir()));
-  std::ofstream(LogKeyPath(tmp.dir())) << old_key_file;
+  ASSERT_TRUE(WritePrivateFile(LogKeyPath(tmp.dir()), old_key_file).ok());
   LedgerOptions o;
   absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(tmp.dir(), o);
   ASSERT_FALSE(l.ok());

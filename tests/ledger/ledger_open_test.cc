@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ledger/ledger.h"
+#include "ledger/strings.h"
 #include "tests/ledger/ledger_test_support.h"
 #include "tests/ledger/temp_dir.h"
 
@@ -162,6 +163,36 @@ TEST(Ledger, MissingOrForeignKeyIsFailedPrecondition) {
   ASSERT_NE(good, nullptr);
   EXPECT_EQ(good->Size(), 1u);
   EXPECT_EQ(good->verifier().VerifierKey(), vkey);
+}
+
+// The database holds personal data and its keys: only its owner may read it. A
+// signing key others can read is refused, as ssh refuses such a private key.
+TEST(Ledger, PrivateFilesStayPrivate) {
+  TempDir tmp;
+  { ASSERT_NE(MustOpen(tmp.dir()), nullptr); }
+  auto mode = [](const std::string& p) {
+    return static_cast<unsigned>(fs::status(p).permissions()) & 0777;
+  };
+  EXPECT_EQ(mode(DatabasePath(tmp.dir())), 0700u);
+  EXPECT_EQ(mode(LogKeyPath(tmp.dir())), 0600u);
+  // An existing database left open to others is closed again on the next open.
+  fs::permissions(DatabasePath(tmp.dir()), fs::perms(0755));
+  { ASSERT_NE(MustOpen(tmp.dir()), nullptr); }
+  EXPECT_EQ(mode(DatabasePath(tmp.dir())), 0700u);
+
+  const std::string key_path = LogKeyPath(tmp.dir());
+  fs::permissions(key_path, fs::perms(0644));
+  absl::StatusOr<std::unique_ptr<Ledger>> l = Ledger::Open(tmp.dir(), Fast());
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(l.status().message()), HasSubstr("mode 0644"));
+  EXPECT_THAT(std::string(l.status().message()), HasSubstr(StrCat("chmod 600 ", key_path)));
+  // Read-only opens (auditors, copies) need no key and are not refused.
+  LedgerOptions ro = Fast();
+  ro.read_only = true;
+  EXPECT_TRUE(Ledger::Open(tmp.dir(), ro).ok());
+  fs::permissions(key_path, fs::perms(0600));
+  EXPECT_NE(MustOpen(tmp.dir()), nullptr);
 }
 
 }  // namespace
