@@ -135,6 +135,13 @@ class Books : public PostingContext {
   absl::Status Check(const Entry& e, uint64_t index, uint64_t time_ms) const;
   absl::Status CheckPostings(const Entry& e) const;
   absl::Status CheckGrant(const PaymentRequest& p, std::string_view date) const;
+  absl::Status CheckReversalTarget(const Reversal& v) const;
+  static absl::Status CheckReceiptBookName(std::string_view book);
+  // The programme whose rules (any version) pay from `fund`, or nullptr.
+  const std::string* ProgrammeOfFund(const std::string& fund) const;
+  // The pending request of this grant tier for this beneficiary, if any.
+  std::optional<uint64_t> PendingGrant(std::string_view programme, std::string_view beneficiary,
+                                       std::string_view tier) const;
   // After the entry's effects are applied (undo_ holds what they changed): no fund
   // spends money it does not hold, no fund's cash, bank or goods go below zero, no
   // campaign owes the platform. Apply undoes the effects if this fails.

@@ -257,8 +257,9 @@ std::vector<DemoOp> DemoDataset() {
   // 小天使: 9 children, 30,000 each, under the 2019 rules.
   const int ages[] = {3, 5, 6, 7, 8, 9, 11, 12, 13};
   for (int i = 0; i < 9; ++i) {
+    const std::string id17 = StrCat("410000", 2019 - ages[i], "0101", 300 + i);
     PersonalData child{StrCat("患儿", i + 1, "号"), StrCat("1360000", 2000 + i),
-                       StrCat("410000", 2019 - ages[i], "0101", 3000 + i),
+                       StrCat(id17, std::string(1, ResidentIdCheckChar(id17))),
                        StrCat("某县某乡", i + 1, "村"), StrCat("某省儿童医院血液科", i + 1, "床")};
     char date[16];
     std::snprintf(date, sizeof(date), "2019-%02d-15", 3 + i);

@@ -26,7 +26,9 @@
 //
 // The lookup HMAC is HMAC-SHA256(secret, kind ":" normalized), where kind/value is
 // the id number if given, else the phone, else the name, trimmed of ASCII
-// whitespace and ASCII-uppercased; kind is "id_number", "phone" or "name". So the
+// whitespace and ASCII-uppercased (an id number or phone also loses its spaces and
+// dashes and has full-width digits and letters made ASCII, so one number typed two
+// ways is one person); kind is "id_number", "phone" or "name". So the
 // same donor or child gets the same person id (and commitment) in every entry.
 // A name alone is a weak identity: namesakes without phone or id number become
 // one person, so give one of those wherever two people may share a name.
@@ -104,6 +106,19 @@ absl::StatusOr<std::string> PersonalCommitment(std::string_view salt, const Pers
 
 // True if `id` has the form of a person id ("p-" + 32 lowercase hex digits).
 bool IsPersonId(std::string_view id);
+
+// A resident identity number (居民身份证号码, GB 11643-1999) as identities are
+// matched (spaces and dashes dropped, full-width made ASCII, x upper-cased) must be
+// 18 characters: 17 digits, the first 6 a region, then a birth date YYYYMMDD, and
+// a check character (0-9 or X) over them. InvalidArgument says which part is wrong
+// (never echoing the number). Programme grants need one: the child is then one
+// person however the number is typed.
+absl::Status CheckResidentIdNumber(std::string_view id_number);
+// The check character of the first 17 digits of a resident identity number.
+char ResidentIdCheckChar(std::string_view first17);
+// The payee a request names while it is checked before its payee is registered:
+// the rules accept it where they need a person id (the written entry has the real one).
+inline constexpr std::string_view kPendingPayee = "p-pending";
 
 class PersonalStore {
  public:

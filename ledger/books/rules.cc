@@ -9,6 +9,8 @@
 #include "absl/container/inlined_vector.h"
 #include "ledger/books/books.h"
 #include "ledger/books/books_keys.h"
+#include "ledger/books/personal.h"
+#include "ledger/canonical_json.h"
 #include "ledger/leaf.h"
 #include "ledger/strings.h"
 
@@ -23,6 +25,9 @@ bool MovesMoney(std::string_view kind) {
 }
 
 absl::Status Rule(const std::string& msg) { return absl::FailedPreconditionError(msg); }
+
+// Business dates before this are taken for typos (a year 0019 or 1019).
+constexpr std::string_view kEarliestDate = "1900-01-01";
 
 std::string Yuan(int64_t fen) {
   char buf[48];
@@ -152,6 +157,11 @@ absl::Status Books::CheckPostings(const Entry& e) const {
 
 absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) const {
   const Grant& g = *p.grant;
+  if (!IsPersonId(g.beneficiary) && g.beneficiary != kPendingPayee) {
+    return absl::InvalidArgumentError(
+        "a grant's beneficiary is a registered person (a pseudonym p-...), never a label: give "
+        "the child's personal data, with the identity number");
+  }
   const ProgrammeRules* rules = RulesInForce(g.programme, date);
   if (rules == nullptr) {
     return Rule(StrCat("programme \"", g.programme, "\" has no rules in force on ", date));
@@ -192,6 +202,12 @@ absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) c
   if (!tier->requires_tier.empty() && (b == nullptr || !b->tiers.count(tier->requires_tier))) {
     return Rule(StrCat("tier ", g.tier, " is granted only after tier ", tier->requires_tier));
   }
+  if (!tier->requires_tier.empty()) {
+    if (std::optional<uint64_t> r = PendingGrant(g.programme, g.beneficiary, tier->requires_tier)) {
+      return Rule(StrCat("tier ", g.tier, " is granted only after tier ", tier->requires_tier,
+                         ", whose request (entry ", *r, ") is still pending: approve it first"));
+    }
+  }
   if (tier->requires_transplant && !g.transplant) {
     return Rule(StrCat("tier ", g.tier, " is granted only after a completed stem-cell transplant"));
   }
@@ -203,11 +219,85 @@ absl::Status Books::CheckGrant(const PaymentRequest& p, std::string_view date) c
   return absl::OkStatus();
 }
 
+const std::string* Books::ProgrammeOfFund(const std::string& fund) const {
+  for (const auto& [programme, versions] : programmes_) {
+    for (const ProgrammeRules& r : versions) {
+      if (r.fund == fund) return &programme;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<uint64_t> Books::PendingGrant(std::string_view programme,
+                                            std::string_view beneficiary,
+                                            std::string_view tier) const {
+  for (const auto& [index, pending] : pending_) {
+    const std::optional<Grant>& g = pending.request.grant;
+    if (g.has_value() && g->programme == programme && g->beneficiary == beneficiary &&
+        g->tier == tier) {
+      return index;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status Books::CheckReceiptBookName(std::string_view book) {
+  for (char c : book) {
+    if (c >= 'a' && c <= 'z') {
+      std::string upper(book);
+      for (char& u : upper) u = (u >= 'a' && u <= 'z') ? static_cast<char>(u - 'a' + 'A') : u;
+      return absl::InvalidArgumentError(
+          StrCat("receipt book \"", book,
+                 "\" has lower-case letters; receipt books are named in "
+                 "upper case (",
+                 upper, "), so that one book is never written two ways"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A reversal is dated no earlier than what it reverses, and does not take back a
+// grant that a later tier of the same child was granted on.
+absl::Status Books::CheckReversalTarget(const Reversal& v) const {
+  absl::StatusOr<Entry> target = EntryAt(v.reverses);
+  if (!target.ok()) return absl::OkStatus();  // the postings check names the problem
+  const std::string target_date = BodyDate(*target);
+  if (v.date < target_date) {
+    return absl::InvalidArgumentError(StrCat("the reversal's date ", v.date,
+                                             " is before the date of entry ", v.reverses, " (",
+                                             target_date, ") that it reverses"));
+  }
+  const auto* d = std::get_if<PaymentDecision>(&target->body);
+  if (d == nullptr || target->kind != "payment.approve") return absl::OkStatus();
+  absl::StatusOr<Entry> request = EntryAt(d->request);
+  if (!request.ok()) return absl::OkStatus();
+  const auto* p = std::get_if<PaymentRequest>(&request->body);
+  if (p == nullptr || !p->grant.has_value()) return absl::OkStatus();
+  const Grant& g = *p->grant;
+  auto b = beneficiaries_.find(StrCat(g.programme, "/", g.beneficiary));
+  auto versions = programmes_.find(g.programme);
+  if (b == beneficiaries_.end() || versions == programmes_.end()) return absl::OkStatus();
+  for (const ProgrammeRules& r : versions->second) {
+    for (const Tier& t : r.tiers) {
+      if (t.requires_tier == g.tier && b->second.tiers.count(t.id)) {
+        return Rule(StrCat("entry ", v.reverses, " paid beneficiary ", g.beneficiary, "'s ", g.tier,
+                           " grant, which their ", t.id,
+                           " grant requires; reverse or reject that one first"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) const {
   const std::string date = BodyDate(e);
   if (!date.empty() && date > DateOf(time_ms)) {
     return absl::InvalidArgumentError(StrCat(e.kind, " entry: date ", date,
                                              " is in the future (today is ", DateOf(time_ms), ")"));
+  }
+  if (!date.empty() && date < kEarliestDate) {
+    return absl::InvalidArgumentError(StrCat(e.kind, " entry: date ", date, " is before ",
+                                             kEarliestDate, "; check the year for a typo"));
   }
   if (const auto* a = std::get_if<AccountOpen>(&e.body)) {
     if (accounts_.count(a->id))
@@ -268,6 +358,7 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
                            c.start, " to ", c.end));
       }
     }
+    if (absl::Status s = CheckReceiptBookName(g->receipt_book); !s.ok()) return s;
     if (!g->receipt_book.empty()) {
       auto it = receipts_.find(g->receipt_book);
       if (it != receipts_.end() && it->second.voided.count(g->receipt_number)) {
@@ -318,6 +409,11 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
     if (p->grant.has_value()) {
       absl::Status s = CheckGrant(*p, p->date);
       if (!s.ok()) return s;
+    } else if (const std::string* programme = ProgrammeOfFund(p->fund); programme != nullptr) {
+      return Rule(StrCat("fund ", p->fund, " pays the grants of programme ", *programme,
+                         ", so a payment from it must be one of its grants (give the programme, "
+                         "tier and the child's age), checked against the rules in force; to use "
+                         "its money otherwise, release it to an unrestricted fund first"));
     }
   } else if (const auto* d = std::get_if<PaymentDecision>(&e.body)) {
     auto it = pending_.find(d->request);
@@ -339,9 +435,9 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
       }
       if (d->date > req.request.expires) {
         return Rule(StrCat("payment request ", d->request, " expired on ", req.request.expires,
-                           "; reject it to release the money it reserves (boai pay reject "
+                           "; expire it to release the money it reserves (boai pay expire "
                            "--request ",
-                           d->request, " --reason expired) and make a new request"));
+                           d->request, ") and make a new request"));
       }
     } else if (e.kind == "payment.reject") {
       if (d->reason.empty()) return absl::InvalidArgumentError("a rejection must give a reason");
@@ -358,7 +454,9 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
       return absl::AlreadyExistsError(
           StrCat("entry ", v->reverses, " was already reversed by entry ", it->second));
     }
+    if (absl::Status s = CheckReversalTarget(*v); !s.ok()) return s;
   } else if (const auto* rv = std::get_if<ReceiptVoid>(&e.body)) {
+    if (absl::Status s = CheckReceiptBookName(rv->book); !s.ok()) return s;
     auto it = receipts_.find(rv->book);
     if (it != receipts_.end() && it->second.voided.count(rv->number)) {
       return absl::AlreadyExistsError(
@@ -382,6 +480,37 @@ absl::Status Books::Check(const Entry& e, uint64_t index, uint64_t time_ms) cons
 // fails, the one named is always the same): no fund spends money it does not hold,
 // no money account of a fund goes below zero, no campaign owes the platform.
 absl::Status Books::CheckEffects(const Entry& e) const {
+  // Every figure stays a number any JSON reader holds exactly, as amounts do.
+  auto too_big = [](int64_t v) {
+    return v > ledger::kMaxJsonInteger || v < -ledger::kMaxJsonInteger;
+  };
+  for (const UndoLog::Fund& u : undo_.funds) {
+    const FundState& f = u.it->second;
+    if (too_big(f.net) || too_big(f.reserved) || too_big(f.voidable) || too_big(f.Available())) {
+      return absl::InvalidArgumentError(StrCat("this ", e.kind, " would take fund ", u.it->first,
+                                               "'s totals beyond ", Yuan(ledger::kMaxJsonInteger),
+                                               ", the most the ledger represents"));
+    }
+  }
+  for (const UndoLog::Balance& u : undo_.balances) {
+    if (too_big(u.it->second)) {
+      return absl::InvalidArgumentError(StrCat("this ", e.kind, " would take account ",
+                                               u.it->first.first, " of fund ", u.it->first.second,
+                                               " beyond ", Yuan(ledger::kMaxJsonInteger),
+                                               ", the most the ledger represents"));
+    }
+  }
+  for (const UndoLog::Campaign& u : undo_.campaigns) {
+    const CampaignState& c = u.it->second;
+    for (int64_t v : {c.raised, c.online_unsettled, c.matched, c.clawed_back, c.settled_gifts,
+                      c.settled_matching}) {
+      if (too_big(v)) {
+        return absl::InvalidArgumentError(StrCat("this ", e.kind, " would take campaign ",
+                                                 u.it->first, "'s totals beyond ",
+                                                 Yuan(ledger::kMaxJsonInteger)));
+      }
+    }
+  }
   const UndoLog::Fund* short_fund = nullptr;
   for (const UndoLog::Fund& u : undo_.funds) {
     const FundState& f = u.it->second;

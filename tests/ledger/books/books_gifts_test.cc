@@ -145,6 +145,28 @@ TEST_F(BooksRulesTest, BadDatesAreRefused) {
           Code::kInvalidArgument, {"end", "before start"});
 }
 
+TEST_F(BooksRulesTest, DatesBefore1900AreTakenForTypos) {
+  Standard();
+  for (const char* d : {"0000-01-01", "0019-03-01", "1899-12-31"}) {
+    SCOPED_TRACE(d);
+    Refused("gift", kClerk, MakeGift(d, "bank", "fund.relief", Yuan(1)), Code::kInvalidArgument,
+            {StrCat("date ", d, " is before 1900-01-01"), "typo"});
+  }
+  Ok("gift", kClerk, MakeGift("1900-01-01", "bank", "fund.relief", Yuan(1)));
+}
+
+// One entry per gift stays within what JSON readers hold exactly (2^53-1 fen); so
+// must every total the books keep, or statements would print wrapped sums.
+TEST_F(BooksRulesTest, TotalsStayWithinWhatTheLedgerRepresents) {
+  Standard();
+  const int64_t max = (int64_t{1} << 53) - 1;
+  Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", max - 10));
+  Refused("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", 11), Code::kInvalidArgument,
+          {"fund fund.relief", "beyond 90071992547409.91 yuan"});
+  Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", 10));
+  EXPECT_EQ(Fund("fund.relief").net, max);
+}
+
 TEST_F(BooksRulesTest, FutureDatesAreRefused) {
   Standard();
   // The clock says 2022-06-01 12:00 in China.
@@ -196,6 +218,19 @@ TEST_F(BooksRulesTest, ReceiptRegister) {
   EXPECT_TRUE(h_.Read([](const Books& b) { return b.receipts().at("HB2023").IsIssued(2); }));
   EXPECT_EQ(h_.Read([](const Books& b) { return b.receipts().at("HB2022").voided; }),
             (std::set<int64_t>{2, 6, 7}));
+}
+
+// "hb2022" would be a second book beside HB2022, so number 2 could be issued twice.
+TEST_F(BooksRulesTest, ReceiptBooksAreNamedInUpperCase) {
+  Standard();
+  Ok("gift", kClerk, MakeGift("2022-05-10", "cash", "fund.relief", Yuan(10), 2));
+  Gift lower = MakeGift("2022-05-10", "cash", "fund.relief", Yuan(10), 2);
+  lower.receipt_book = "hb2022";
+  Refused("gift", kClerk, lower, Code::kInvalidArgument,
+          {"receipt book \"hb2022\" has lower-case letters", "(HB2022)"});
+  Refused("receipt.void", kClerk, ReceiptVoid{"2022-05-11", "Hb2022", "spoiled", 3},
+          Code::kInvalidArgument, {"receipt book \"Hb2022\"", "(HB2022)"});
+  EXPECT_EQ(h_.Read([](const Books& b) { return b.receipts().size(); }), 1u);
 }
 
 }  // namespace

@@ -84,6 +84,14 @@ TEST_F(BooksRulesTest, ReversalCannotNameALaterEntry) {
   }
 }
 
+TEST_F(BooksRulesTest, ReversalIsNotDatedBeforeWhatItReverses) {
+  Standard();
+  uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(100)));
+  Refused("reversal", kClerk, Reverse("2022-05-09", g), Code::kInvalidArgument,
+          {"the reversal's date 2022-05-09", StrCat("date of entry ", g, " (2022-05-10)")});
+  Ok("reversal", kClerk, Reverse("2022-05-10", g));
+}
+
 TEST_F(BooksRulesTest, ReversingSpentMoneyIsRefused) {
   Standard();
   uint64_t g = Ok("gift", kClerk, MakeGift("2022-05-10", "bank", "fund.relief", Yuan(1000)));

@@ -24,6 +24,14 @@ inline constexpr char kClerk[] = "clerk.wang";
 inline constexpr char kApprover[] = "approver.li";
 inline constexpr char kAdmin[] = "admin";
 
+// A person id (as PersonalStore gives) standing for the child `label` in tests:
+// grants name registered people, never labels.
+inline std::string Kid(std::string_view label) {
+  std::string bytes(label.substr(0, 16));
+  bytes.resize(16, '\0');
+  return StrCat("p-", HexEncode(bytes));
+}
+
 class BooksRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {

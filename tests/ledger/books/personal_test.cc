@@ -217,6 +217,49 @@ TEST_F(PersonalStoreTest, SameIdentitySamePerson) {
   EXPECT_EQ(*found, b);
 }
 
+// A reviewer got a second one-per-child grant by typing the child's id number
+// with dashes, and a third with full-width digits: all of these are one person.
+TEST_F(PersonalStoreTest, OneNumberTypedManyWaysIsOnePerson) {
+  Person a = MustRegister(Zhang());
+  for (const char* id : {"110105-19491231-002X", "110105 1949 1231 002x",
+                         "\uFF11\uFF11\uFF10\uFF11\uFF10\uFF15\uFF11\uFF19\uFF14\uFF19"
+                         "\uFF11\uFF12\uFF13\uFF11\uFF10\uFF10\uFF12\uFF38",
+                         "110105\u201419491231\u3000002\uFF58"}) {
+    SCOPED_TRACE(id);
+    PersonalData variant{.name = "张三", .id_number = id};
+    EXPECT_EQ(MustRegister(variant), a);
+  }
+  Person by_phone = MustRegister(PersonalData{.name = "孙七", .phone = "13600000000"});
+  EXPECT_EQ(MustRegister(PersonalData{.name = "孙七", .phone = "136-0000-0000"}), by_phone);
+  EXPECT_EQ(MustRegister(PersonalData{.name = "孙七", .phone = "\uFF11\uFF13\uFF16 0000 0000"}),
+            by_phone);
+  // A different number is still a different person.
+  EXPECT_NE(MustRegister(PersonalData{.name = "张三", .id_number = "110105-19491231-0038"}).id,
+            a.id);
+}
+
+TEST(ResidentIdNumber, ChecksLengthDigitsBirthDateAndCheckCharacter) {
+  EXPECT_TRUE(CheckResidentIdNumber("11010519491231002X").ok());
+  EXPECT_TRUE(CheckResidentIdNumber("110105-19491231-002x").ok());  // as identities match
+  EXPECT_EQ(ResidentIdCheckChar("11010519491231002"), 'X');
+  struct Bad {
+    const char* id;
+    const char* says;
+  };
+  for (const Bad& b :
+       {Bad{"1101051949123100", "has 16 characters"}, Bad{"11010519491231002Y", "check character"},
+        Bad{"1101051949A231002X", "character 11 of the identity number"},
+        Bad{"110105194913310021", "not a birth date"},
+        Bad{"110105194902300028", "not a birth date"},
+        Bad{"110105194912310020", "check character"}}) {
+    SCOPED_TRACE(b.id);
+    absl::Status s = CheckResidentIdNumber(b.id);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(s.message()), HasSubstr(b.says));
+    EXPECT_THAT(std::string(s.message()), Not(HasSubstr(b.id))) << "never echo the number";
+  }
+}
+
 TEST_F(PersonalStoreTest, IdentityPrecedence) {
   // Same phone, different id numbers: the id number wins, so two people.
   PersonalData mother{.name = "赵六", .phone = "13700000000", .id_number = "130637198001010011"};
