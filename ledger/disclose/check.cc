@@ -1,7 +1,9 @@
 #include "ledger/disclose/check.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
