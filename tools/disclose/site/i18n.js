@@ -147,9 +147,9 @@
     'chart.tip': '{month} {fund} {what}：¥{amount}',
 
     'find.help': '输入捐赠票据号（例如 17、HB2019 17、HB2019 第17号 或 HB2019-0017）、网络捐赠的平台交易号（例如 TX99-2019-1002）或条目序号（例如 #42），查看该条目及其核验结果。',
-    'find.label': '票据号或条目序号',
+    'find.label': '票据号、平台交易号或条目序号',
     'find.by': '查找方式',
-    'find.by.receipt': '票据号',
+    'find.by.receipt': '票据号或交易号',
     'find.by.index': '条目序号',
     'find.button': '查找',
     'find.none': '本公示中没有找到 {q}。如果您确实捐赠过，请联系本会，并可要求出示该条目的包含证明。',
@@ -310,9 +310,9 @@
     'chart.tip': '{month} {fund} {what}: ¥{amount}',
 
     'find.help': 'Enter a receipt number (e.g. 17, HB2019 17 or HB2019-0017), an online gift’s platform transaction id (e.g. TX99-2019-1002) or an entry index (e.g. #42) to see the entry and its verification.',
-    'find.label': 'Receipt number or entry index',
+    'find.label': 'Receipt number, transaction id or entry index',
     'find.by': 'Search by',
-    'find.by.receipt': 'Receipt number',
+    'find.by.receipt': 'Receipt or transaction id',
     'find.by.index': 'Entry index',
     'find.button': 'Find',
     'find.none': '{q} is not in this statement. If you did give, contact the society; you may ask for this entry’s inclusion proof.',
