@@ -41,9 +41,9 @@ absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* 
 // goes out from the writer's completion once the batch is synced. No thread waits
 // for the disk, so many concurrent writers cost no thread each. Reads, imports,
 // InitBooks and AddUser stay synchronous.
-using LedgerServiceBase =
-    v1::Ledger::WithCallbackMethod_RecordGift<v1::Ledger::WithCallbackMethod_RequestPayment<
-        v1::Ledger::WithCallbackMethod_ApprovePayment<v1::Ledger::WithCallbackMethod_RejectPayment<
+using LedgerServiceBase = v1::Ledger::WithCallbackMethod_RecordGift<
+    v1::Ledger::WithCallbackMethod_RequestPayment<v1::Ledger::WithCallbackMethod_ApprovePayment<
+        v1::Ledger::WithCallbackMethod_RejectPayment<v1::Ledger::WithCallbackMethod_ExpirePayment<
             v1::Ledger::WithCallbackMethod_Reverse<v1::Ledger::WithCallbackMethod_VoidReceipt<
                 v1::Ledger::WithCallbackMethod_RecordIndicator<
                     v1::Ledger::WithCallbackMethod_RecordMatch<
@@ -53,7 +53,7 @@ using LedgerServiceBase =
                                     v1::Ledger::WithCallbackMethod_OpenCampaign<
                                         v1::Ledger::WithCallbackMethod_SetProgrammeRules<
                                             v1::Ledger::WithCallbackMethod_ReleaseFund<
-                                                v1::Ledger::Service>>>>>>>>>>>>>>;
+                                                v1::Ledger::Service>>>>>>>>>>>>>>>;
 
 class LedgerService final : public LedgerServiceBase {
  public:
@@ -74,6 +74,9 @@ class LedgerService final : public LedgerServiceBase {
                                            v1::Receipt* out) override;
   grpc::ServerUnaryReactor* RejectPayment(grpc::CallbackServerContext* ctx,
                                           const v1::RejectPaymentRequest* req,
+                                          v1::Receipt* out) override;
+  grpc::ServerUnaryReactor* ExpirePayment(grpc::CallbackServerContext* ctx,
+                                          const v1::ExpirePaymentRequest* req,
                                           v1::Receipt* out) override;
   grpc::ServerUnaryReactor* Reverse(grpc::CallbackServerContext* ctx, const v1::ReverseRequest* req,
                                     v1::Receipt* out) override;

@@ -192,6 +192,19 @@ grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerCont
         if (absl::Status s = RequireText("purpose", p.purpose); !s.ok()) return s;
         p.payee = req->payee_label().empty() ? "p-pending" : req->payee_label();
         if (req->has_grant()) {
+          // The child is the payee, known by a valid identity number: one child typed
+          // two ways, or under a label, would get the one-per-child grant twice.
+          if (!req->has_payee()) {
+            return absl::InvalidArgumentError(
+                "a programme grant is paid to the child, given as payee with the identity "
+                "number (payee.id_number), not to a payee_label");
+          }
+          if (absl::Status s = books::CheckResidentIdNumber(req->payee().id_number()); !s.ok()) {
+            return absl::InvalidArgumentError(
+                StrCat("a programme grant needs the child's resident identity number "
+                       "(payee.id_number): ",
+                       ToStd(s.message())));
+          }
           const v1::Grant& g = req->grant();
           p.grant = books::Grant{g.programme(), p.payee, g.tier(), g.age(), g.transplant()};
         }
@@ -246,6 +259,21 @@ grpc::ServerUnaryReactor* LedgerService::RejectPayment(grpc::CallbackServerConte
         d.request = req->request();
         d.reason = req->reason();
         return Write{"payment.reject", d, req->idempotency_key(), "", std::nullopt};
+      },
+      out);
+}
+
+grpc::ServerUnaryReactor* LedgerService::ExpirePayment(grpc::CallbackServerContext* ctx,
+                                                       const v1::ExpirePaymentRequest* req,
+                                                       Receipt* out) {
+  return RunWrite(
+      ctx, "ExpirePayment", Access::kClerk, req->idempotency_key(), false,
+      [this, req](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        books::PaymentDecision d;
+        d.date = req->date().empty() ? Today() : req->date();
+        d.request = req->request();
+        return Write{"payment.expire", d, req->idempotency_key(), "", std::nullopt};
       },
       out);
 }

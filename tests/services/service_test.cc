@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "ledger/books/personal.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/ledger.h"
@@ -402,6 +403,39 @@ TEST_F(ServiceTest, ImportGiftsReportsEachItem) {
   w->Write(CashGift("TX-99", 100));
   w->WritesDone();
   EXPECT_EQ(w->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A grant is paid to a child known by a valid identity number: a label, or a
+// number typed wrongly, would let one child get the one-per-child grant twice.
+TEST_F(ServiceTest, AGrantNeedsTheChildsIdentityNumber) {
+  v1::RequestPaymentRequest req;
+  req.set_idempotency_key("la-1");
+  req.set_date("2024-03-02");
+  req.set_fund("fund.relief");
+  req.set_amount(3000000);
+  req.set_purpose("小天使基金");
+  req.set_method("bank");
+  req.mutable_grant()->set_programme("prog.little-angel");
+  req.mutable_grant()->set_tier("standard");
+  req.mutable_grant()->set_age(8);
+  req.set_payee_label("child-zhang");
+  v1::Receipt r;
+  grpc::Status s = stub_->RequestPayment(Ctx(clerk_).get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("not to a payee_label"), std::string::npos) << s.error_message();
+  req.clear_payee_label();
+  req.mutable_payee()->set_name("张小花");
+  req.mutable_payee()->set_id_number("410000-20160101-0029");  // check character wrong
+  s = stub_->RequestPayment(Ctx(clerk_).get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("check character"), std::string::npos) << s.error_message();
+  EXPECT_EQ(s.error_message().find("410000"), std::string::npos) << "never echo the number";
+  // A valid number passes on to the programme's rules (none here).
+  req.mutable_payee()->set_id_number(
+      StrCat("41000020160101300", std::string(1, books::ResidentIdCheckChar("41000020160101300"))));
+  s = stub_->RequestPayment(Ctx(clerk_).get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("no rules in force"), std::string::npos) << s.error_message();
 }
 
 }  // namespace
