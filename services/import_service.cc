@@ -3,13 +3,22 @@
 // time and handed to the ledger's group-commit writer without waiting: while
 // one chunk is being written and synced, the next is read and prepared, so the
 // writer's batches stay full. Results are assembled in stream order at the end.
+//
+// The streams are read as raw messages and parsed here (InstallImportHandlers):
+// an item that does not parse gets its own failed result instead of ending the
+// stream unnoticed. The caller's authorization is checked again before each
+// chunk, and a stream takes at most kMaxImportItems items.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/support/method_handler.h>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "ledger/hash.h"
+#include "ledger/leaf.h"
 #include "ledger/strings.h"
 #include "services/ledger_service.h"
 #include "services/status.h"
@@ -24,6 +33,20 @@ constexpr size_t kImportChunk = 1024;
 // client cannot queue unbounded memory.
 constexpr int kMaxChunksInFlight = 4;
 
+// An item read from the stream.
+struct Pending {
+  v1::ImportItem item;
+  // Not OK: the item is not recorded, for this reason (it did not parse, or it is
+  // past the stream's limit).
+  absl::Status unread;
+};
+
+// An item's key as its result echoes it: a key longer than any valid one (which
+// is refused) is cut, so that the response stays small.
+std::string ResultKey(const std::string& key) {
+  return key.size() <= ledger::kMaxKeyBytes ? key : ShortValue(key);
+}
+
 struct Chunk {
   std::vector<v1::ImportItemResult> results;  // one per item
   std::vector<size_t> slots;                  // the result of each draft
@@ -32,23 +55,29 @@ struct Chunk {
 
 }  // namespace
 
-grpc::Status LedgerService::ImportGifts(grpc::ServerContext* ctx,
-                                        grpc::ServerReader<v1::RecordGiftRequest>* reader,
-                                        v1::ImportGiftsResponse* out) {
-  return RunImport(
-      ctx, "ImportGifts",
-      [reader](v1::ImportItem* item) { return reader->Read(item->mutable_gift()); }, out);
-}
-
-grpc::Status LedgerService::Import(grpc::ServerContext* ctx,
-                                   grpc::ServerReader<v1::ImportItem>* reader,
-                                   v1::ImportGiftsResponse* out) {
-  return RunImport(
-      ctx, "Import", [reader](v1::ImportItem* item) { return reader->Read(item); }, out);
+void LedgerService::InstallImportHandlers() {
+  const google::protobuf::ServiceDescriptor* service =
+      v1::ImportItem::descriptor()->file()->FindServiceByName("Ledger");
+  for (bool gifts_only : {true, false}) {
+    const char* rpc = gifts_only ? "ImportGifts" : "Import";
+    const google::protobuf::MethodDescriptor* method = service->FindMethodByName(rpc);
+    // The generated service numbers its methods in the proto's order, as the
+    // descriptor does. The handler reads grpc::ByteBuffer instead of the request
+    // type; the service owns it.
+    MarkMethodStreamed(method->index(),
+                       new grpc::internal::ClientStreamingHandler<LedgerService, grpc::ByteBuffer,
+                                                                  v1::ImportGiftsResponse>(
+                           [gifts_only, rpc](LedgerService* self, grpc::ServerContext* ctx,
+                                             grpc::ServerReader<grpc::ByteBuffer>* reader,
+                                             v1::ImportGiftsResponse* out) {
+                             return self->RunImport(ctx, rpc, gifts_only, reader, out);
+                           },
+                           this));
+  }
 }
 
 grpc::Status LedgerService::RunImport(grpc::ServerContext* ctx, std::string_view rpc,
-                                      const std::function<bool(v1::ImportItem*)>& next,
+                                      bool gifts_only, grpc::ServerReader<grpc::ByteBuffer>* reader,
                                       v1::ImportGiftsResponse* out) {
   absl::StatusOr<User> user = Authorize(ctx, rpc, Access::kClerk);
   if (!user.ok()) return Reject(rpc, "", "", user.status());
@@ -59,7 +88,7 @@ grpc::Status LedgerService::RunImport(grpc::ServerContext* ctx, std::string_view
     res->set_error_code(static_cast<int32_t>(g.error_code()));
     res->set_error(StrCat("item ", res->item(), ": ", g.error_message()));
     spdlog::warn("rejected rpc={} user={} item={} key={} code={} error={}", rpc, Q(user->name),
-                 res->item(), Q(res->idempotency_key()), GrpcCodeName(g.error_code()),
+                 res->item(), Q(ShortValue(res->idempotency_key())), GrpcCodeName(g.error_code()),
                  Q(g.error_message()));
   };
 
@@ -68,24 +97,44 @@ grpc::Status LedgerService::RunImport(grpc::ServerContext* ctx, std::string_view
   int in_flight = 0;  // guarded by mu
   std::deque<std::unique_ptr<Chunk>> chunks;
 
-  std::vector<v1::ImportItem> pending;
-  uint64_t item = 0;
+  std::vector<Pending> pending;
+  uint64_t item = 0;     // items read
+  uint64_t handled = 0;  // items of the chunks handed on
+  // Why the caller may no longer write, if a re-check failed.
+  std::optional<absl::Status> refused;
   auto flush = [&]() {
+    // Checked again before each chunk: a user whose token was replaced (AddUser
+    // with replace) or whose role no longer allows imports writes nothing more,
+    // as a new call of theirs would be refused.
+    if (absl::StatusOr<User> now = Authorize(ctx, rpc, Access::kClerk); !now.ok()) {
+      refused = now.status();
+      pending.clear();
+      return;
+    }
+    handled += pending.size();
     auto chunk = std::make_unique<Chunk>();
     std::vector<ledger::EntryDraft> drafts;
     chunk->results.resize(pending.size());
     for (size_t i = 0; i < pending.size(); ++i) {
-      v1::ImportItem& in = pending[i];
+      v1::ImportItem& in = pending[i].item;
       v1::ImportItemResult* res = &chunk->results[i];
       res->set_item(item - pending.size() + i + 1);
+      if (!pending[i].unread.ok()) {
+        if (in.has_gift() || gifts_only) res->set_kind("gift");
+        if (in.has_match()) res->set_kind("match");
+        if (in.has_gift()) res->set_idempotency_key(ResultKey(in.gift().idempotency_key()));
+        if (in.has_match()) res->set_idempotency_key(ResultKey(in.match().idempotency_key()));
+        set_error(res, pending[i].unread);
+        continue;
+      }
       absl::StatusOr<Write> w;
       if (in.has_gift()) {
         res->set_kind("gift");
-        res->set_idempotency_key(in.gift().idempotency_key());
+        res->set_idempotency_key(ResultKey(in.gift().idempotency_key()));
         w = PrepareGift(in.gift(), *user);
       } else if (in.has_match()) {
         res->set_kind("match");
-        res->set_idempotency_key(in.match().idempotency_key());
+        res->set_idempotency_key(ResultKey(in.match().idempotency_key()));
         w = PrepareMatch(in.match());
       } else {
         w = absl::InvalidArgumentError("the item is empty: set gift or match");
@@ -125,17 +174,50 @@ grpc::Status LedgerService::RunImport(grpc::ServerContext* ctx, std::string_view
         });
   };
 
-  v1::ImportItem in;
-  while (next(&in)) {
+  grpc::ByteBuffer message;
+  while (!refused.has_value() && reader->Read(&message)) {
     ++item;
-    pending.push_back(std::move(in));
-    in.Clear();
+    Pending p;
+    grpc::Status parsed =
+        gifts_only ? grpc::SerializationTraits<v1::RecordGiftRequest>::Deserialize(
+                         &message, p.item.mutable_gift())
+                   : grpc::SerializationTraits<v1::ImportItem>::Deserialize(&message, &p.item);
+    if (!parsed.ok()) {
+      p.item.Clear();
+      p.unread = absl::InvalidArgumentError(
+          StrCat("not recorded: the message does not parse as ",
+                 gifts_only ? "boai.v1.RecordGiftRequest" : "boai.v1.ImportItem",
+                 " (is a string field not UTF-8? use bytes for raw data); the other items are "
+                 "handled as usual"));
+    }
+    if (item > kMaxImportItems) {
+      // Answered, and the stream ends here: the response stays within what a
+      // client receives by default.
+      p.unread = absl::ResourceExhaustedError(
+          StrCat("not recorded, nor any item after it: a stream takes at most ", kMaxImportItems,
+                 " items; send the rest in a new stream"));
+      pending.push_back(std::move(p));
+      break;
+    }
+    pending.push_back(std::move(p));
     if (pending.size() >= kImportChunk) flush();
   }
-  if (!pending.empty()) flush();
+  if (!refused.has_value() && !pending.empty()) flush();
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  if (refused.has_value()) {
+    return Reject(
+        rpc, user->name, "",
+        absl::Status(
+            refused->code(),
+            StrCat(ToStd(refused->message()), "; checked again during the stream: ",
+                   handled == 0 ? std::string("none of its items was recorded")
+                                : StrCat("its first ", handled,
+                                         " items were handled before (each recorded unless "
+                                         "refused; sending them again with the same keys is "
+                                         "safe), none after"))));
   }
 
   std::string best_checkpoint;

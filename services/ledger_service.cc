@@ -60,6 +60,17 @@ absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* 
   return absl::OkStatus();
 }
 
+absl::Status IdsFit(std::initializer_list<std::pair<std::string_view, std::string_view>> ids) {
+  for (const auto& [field, id] : ids) {
+    if (id.size() > kMaxIdBytes) {
+      return absl::InvalidArgumentError(
+          StrCat(field, " is ", id.size(), " bytes (\"", Utf8Prefix(id, 32), "...\"): an id is 1-",
+                 kMaxIdBytes, " characters of letters, digits, '-', '_' and '.'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Complete subtree hashes for receipts' inclusion proofs, read from storage once
 // and kept: a stored node never changes, and the receipts of a batch (and of the
 // batches after it) share most of their paths. Bounded; thread-safe.
@@ -95,7 +106,9 @@ LedgerService::LedgerService(ledger::Ledger* ledger, const books::BooksHook* boo
       users_(users),
       index_(ledger),
       proof_nodes_(std::make_unique<ProofNodes>(ledger->storage())),
-      pool_(std::make_unique<ledger::ThreadPool>(4, "boai-blocking")) {}
+      pool_(std::make_unique<ledger::ThreadPool>(4, "boai-blocking")) {
+  InstallImportHandlers();
+}
 
 LedgerService::~LedgerService() = default;
 
@@ -172,8 +185,9 @@ grpc::Status LedgerService::Reject(std::string_view rpc, const std::string& user
                 status.code() == absl::StatusCode::kUnavailable)
                    ? spdlog::level::err
                    : spdlog::level::warn;
-  spdlog::log(level, "rejected rpc={} user={} key={} code={} error={}", rpc, Q(user), Q(key),
-              GrpcCodeName(g.error_code()), Q(g.error_message()));
+  // The key may be anything the client sent (it is checked later): quote its start only.
+  spdlog::log(level, "rejected rpc={} user={} key={} code={} error={}", rpc, Q(user),
+              Q(ShortValue(key)), GrpcCodeName(g.error_code()), Q(g.error_message()));
   return g;
 }
 
@@ -199,6 +213,15 @@ absl::Status LedgerService::FillReceipt(const ledger::AppendResult& r, std::stri
   if (!path.ok()) return path.status();
   for (const ledger::Hash& h : *path) out->add_inclusion_proof(std::string(ledger::HashBytes(h)));
   out->set_tlog_proof(ledger::FormatTlogProof(ledger::TlogProof{"", r.index, *path, r.checkpoint}));
+  return absl::OkStatus();
+}
+
+absl::Status LedgerService::EntryExists(std::string_view field, uint64_t index) const {
+  const uint64_t size = ledger_->Size();
+  if (index >= size) {
+    return absl::InvalidArgumentError(
+        StrCat(field, ": entry ", index, " does not exist (the log has ", size, " entries)"));
+  }
   return absl::OkStatus();
 }
 
@@ -232,7 +255,10 @@ void LedgerService::PrepareAndAppend(
     absl::StatusOr<ledger::EntryDraft> d =
         clerk_->Draft(w->kind, user.name, std::move(w->body), w->key);
     if (!d.ok()) {
-      reactor->Finish(Reject(rpc, user.name, w->key, d.status()));
+      absl::Status st = d.status();
+      if (st.code() == absl::StatusCode::kAlreadyExists && !w->conflict.empty())
+        st = absl::AlreadyExistsError(w->conflict);
+      reactor->Finish(Reject(rpc, user.name, w->key, st));
       return;
     }
     w->draft = std::move(*d);
@@ -241,11 +267,16 @@ void LedgerService::PrepareAndAppend(
   drafts.push_back(std::move(*w->draft));
   // Called by the ledger once the batch holding the entry is synced (or failed).
   ledger_->AppendAsync(
-      std::move(drafts), [this, reactor, rpc, out, by = user.name, kind = std::move(w->kind),
-                          key = std::move(w->key), person_id = std::move(w->person_id)](
-                             std::vector<absl::StatusOr<ledger::AppendResult>> results) {
+      std::move(drafts),
+      [this, reactor, rpc, out, by = user.name, kind = std::move(w->kind), key = std::move(w->key),
+       person_id = std::move(w->person_id), conflict = std::move(w->conflict)](
+          std::vector<absl::StatusOr<ledger::AppendResult>> results) {
         const absl::StatusOr<ledger::AppendResult>& r = results[0];
         if (!r.ok()) {
+          if (r.status().code() == absl::StatusCode::kAlreadyExists && !conflict.empty()) {
+            reactor->Finish(Reject(rpc, by, key, absl::AlreadyExistsError(conflict)));
+            return;
+          }
           reactor->Finish(Reject(rpc, by, key, r.status()));
           return;
         }

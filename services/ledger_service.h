@@ -13,8 +13,11 @@
 #define BOAI_SERVICES_LEDGER_SERVICE_H_
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "boai/v1/ledger.grpc.pb.h"
@@ -34,6 +37,21 @@ using books::kAnonymousDisplay;
 std::string Q(std::string_view s);
 // Fills a SignedCheckpoint from a signed note's text.
 absl::Status FillCheckpoint(const std::string& note_text, v1::SignedCheckpoint* out);
+
+// The most bytes of an id (fund, campaign, account, programme, tier, receipt
+// book, payee label, indicator): books::CheckId's limit.
+inline constexpr size_t kMaxIdBytes = 64;
+// InvalidArgument naming the first field whose id is longer than kMaxIdBytes,
+// quoting only its start (ShortValue): an 8 KB fund id is a malformed request,
+// not a fund that "is not open", and its error must stay small. Empty and shorter
+// ids pass; the books check the rest.
+absl::Status IdsFit(std::initializer_list<std::pair<std::string_view, std::string_view>> ids);
+
+// Items one ImportGifts or Import stream takes. The response carries a result per
+// item (about 60 bytes plus the key): 20,000 items with keys of ~50 bytes make
+// about 2.2 MB, under a client's default 4 MB receive limit. The item after the
+// last one taken is answered RESOURCE_EXHAUSTED and the stream ends there.
+inline constexpr uint64_t kMaxImportItems = 20000;
 
 // The generated service with every unary write on the callback API: a write
 // authorizes and drafts on the gRPC thread that received it, hands the draft to
@@ -104,12 +122,8 @@ class LedgerService final : public LedgerServiceBase {
   grpc::ServerUnaryReactor* ReleaseFund(grpc::CallbackServerContext* ctx,
                                         const v1::ReleaseFundRequest* req,
                                         v1::Receipt* out) override;
-  // Synchronous writes.
-  grpc::Status ImportGifts(grpc::ServerContext* ctx,
-                           grpc::ServerReader<v1::RecordGiftRequest>* reader,
-                           v1::ImportGiftsResponse* out) override;
-  grpc::Status Import(grpc::ServerContext* ctx, grpc::ServerReader<v1::ImportItem>* reader,
-                      v1::ImportGiftsResponse* out) override;
+  // Synchronous writes. (ImportGifts and Import are served by RunImport, on
+  // handlers the constructor installs: see there.)
   grpc::Status InitBooks(grpc::ServerContext* ctx, const v1::InitBooksRequest* req,
                          v1::InitBooksResponse* out) override;
   grpc::Status AddUser(grpc::ServerContext* ctx, const v1::AddUserRequest* req,
@@ -151,7 +165,13 @@ class LedgerService final : public LedgerServiceBase {
     std::string person_id;  // registered for the request, if any
     // The final draft when preparing it already made one (saves drafting twice).
     std::optional<ledger::EntryDraft> draft;
+    // What to answer instead of the core's message when the key is taken by other
+    // content (ALREADY_EXISTS), for keys the server made up ("" = the core's).
+    std::string conflict = {};
   };
+
+  // InvalidArgument naming `field` unless entry `index` is in the log.
+  absl::Status EntryExists(std::string_view field, uint64_t index) const;
 
   // Authenticates the caller of `rpc` (bearer token, else a client certificate
   // mapped to a user) and checks that their role allows `need`.
@@ -181,10 +201,16 @@ class LedgerService final : public LedgerServiceBase {
 
   absl::StatusOr<Write> PrepareGift(const v1::RecordGiftRequest& req, const User& user) const;
   absl::StatusOr<Write> PrepareMatch(const v1::RecordMatchRequest& req) const;
-  // The import of a stream of items read by `next` (false at the end).
-  grpc::Status RunImport(grpc::ServerContext* ctx, std::string_view rpc,
-                         const std::function<bool(v1::ImportItem*)>& next,
+  // ImportGifts (`gifts_only`: each message is a RecordGiftRequest) or Import
+  // (each is an ImportItem), read as raw bytes and parsed here: the generated
+  // reader's Read returns false both at the end of the stream and for a message
+  // that does not parse (e.g. a string field that is not UTF-8), so it would end
+  // the import early and silently. Here such an item gets its own failed result.
+  grpc::Status RunImport(grpc::ServerContext* ctx, std::string_view rpc, bool gifts_only,
+                         grpc::ServerReader<grpc::ByteBuffer>* reader,
                          v1::ImportGiftsResponse* out);
+  // Installs RunImport as the handler of ImportGifts and Import.
+  void InstallImportHandlers();
   // The entries of a ListEntriesRequest: at most `limit`, from the index.
   absl::StatusOr<std::vector<uint64_t>> FindEntries(const v1::ListEntriesRequest& req, size_t limit,
                                                     uint64_t* scanned_to, uint64_t* end);

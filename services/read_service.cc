@@ -64,6 +64,12 @@ absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(const v1::ListE
   }
   *end = size;
   if (req.count() != 0 && req.count() < size - req.start()) *end = req.start() + req.count();
+  if (absl::Status s = IdsFit({{"account", req.account()},
+                               {"fund", req.fund()},
+                               {"campaign", req.campaign()},
+                               {"kind", req.kind()}});
+      !s.ok())
+    return s;
   for (auto [field, value] : {std::pair{"account", &req.account()}, std::pair{"fund", &req.fund()},
                               std::pair{"campaign", &req.campaign()}}) {
     if (!value->empty()) {
@@ -93,8 +99,9 @@ absl::StatusOr<std::vector<uint64_t>> LedgerService::FindEntries(const v1::ListE
   const std::string& donor = req.donor_commitment();
   if (!donor.empty() &&
       (donor.size() != 64 || donor.find_first_not_of("0123456789abcdef") != std::string::npos)) {
-    return absl::InvalidArgumentError(StrCat(
-        "donor_commitment must be 64 lowercase hex digits (a SHA-256), got \"", donor, "\""));
+    return absl::InvalidArgumentError(
+        StrCat("donor_commitment must be 64 lowercase hex digits (a SHA-256), got \"",
+               ShortValue(donor), "\""));
   }
   if (absl::Status s = index_.CatchUp(); !s.ok()) return s;
   EntryFilter f{req.kind(), req.account(), req.fund(), req.campaign(), donor};
@@ -148,6 +155,7 @@ grpc::Status LedgerService::ListEntryPage(grpc::ServerContext* ctx,
 grpc::Status LedgerService::GetReceipt(grpc::ServerContext* ctx, const v1::GetReceiptRequest* req,
                                        v1::ReceiptRecord* out) {
   return Run(ctx, "GetReceipt", Access::kRead, [&](const User&) -> absl::Status {
+    if (absl::Status s = IdsFit({{"book", req->book()}}); !s.ok()) return s;
     if (absl::Status s = books::CheckId("book", req->book()); !s.ok()) return s;
     if (req->number() <= 0) {
       return absl::InvalidArgumentError(
@@ -188,6 +196,7 @@ grpc::Status LedgerService::ListReceipts(grpc::ServerContext* ctx,
                                          const v1::ListReceiptsRequest* req,
                                          v1::ListReceiptsResponse* out) {
   return Run(ctx, "ListReceipts", Access::kRead, [&](const User&) -> absl::Status {
+    if (absl::Status s = IdsFit({{"book", req->book()}}); !s.ok()) return s;
     out->set_tree_size(ledger_->Size());
     bool found = books_->Read([&](const books::Books& b) {
       bool any = false;
@@ -221,6 +230,7 @@ grpc::Status LedgerService::ListReceipts(grpc::ServerContext* ctx,
 grpc::Status LedgerService::GetBalances(grpc::ServerContext* ctx, const v1::GetBalancesRequest* req,
                                         v1::GetBalancesResponse* out) {
   return Run(ctx, "GetBalances", Access::kRead, [&](const User&) -> absl::Status {
+    if (absl::Status s = IdsFit({{"fund", req->fund()}}); !s.ok()) return s;
     out->set_tree_size(ledger_->Size());
     bool found = books_->Read([&](const books::Books& b) {
       bool any = false;
@@ -258,6 +268,10 @@ grpc::Status LedgerService::GetBalances(grpc::ServerContext* ctx, const v1::GetB
 grpc::Status LedgerService::GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
                                         v1::Campaign* out) {
   return Run(ctx, "GetCampaign", Access::kRead, [&](const User&) -> absl::Status {
+    if (req->id().empty()) {
+      return absl::InvalidArgumentError("id is required: the campaign's id, e.g. camp.99-2019");
+    }
+    if (absl::Status s = IdsFit({{"id", req->id()}}); !s.ok()) return s;
     bool found = books_->Read([&](const books::Books& b) {
       auto it = b.campaigns().find(req->id());
       if (it == b.campaigns().end()) return false;

@@ -226,6 +226,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   lo.sync = options.sync;
   lo.max_batch_entries = options.max_batch_entries;
   lo.hook = &server->hook_;
+  lo.on_writes_stopped = [srv = server.get()](const absl::Status& why) {
+    srv->OnWritesStopped(why);
+  };
   absl::StatusOr<std::unique_ptr<ledger::Ledger>> log = ledger::Ledger::Open(options.data_dir, lo);
   if (!log.ok()) return log.status();
   server->ledger_ = std::move(*log);
@@ -266,11 +269,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
         StrCat("cannot listen on ", options.listen,
                " (is the port in use, or the host not on this machine?)"));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    std::lock_guard<std::mutex> lock(server->health_mu_);
+    server->health_ = server->server_->GetHealthCheckService();
+    server->health_->SetServingStatus(!server->writes_stopped_);
+  }
   spdlog::info("serving listen={} port={} tls={} data={} entries={} users={} vkey={}",
                options.listen, server->port_, tls, options.data_dir, server->ledger_->Size(),
                server->users_->size(), server->ledger_->verifier().VerifierKey());
   return server;
+}
+
+void Server::OnWritesStopped(const absl::Status& why) {
+  spdlog::error(
+      "the ledger stopped accepting writes: {} -- health checks now answer NOT_SERVING and every "
+      "write is refused UNAVAILABLE; reads go on. Every receipt already given is durable. Fix the "
+      "cause (disk space, the disk), then restart boaid",
+      ToStd(why.message()));
+  std::lock_guard<std::mutex> lock(health_mu_);
+  writes_stopped_ = true;
+  if (health_ != nullptr) health_->SetServingStatus(false);
 }
 
 std::string Server::target() const { return StrCat("127.0.0.1:", port_); }
@@ -292,6 +310,10 @@ void Server::Shutdown(double grace_seconds) {
 Server::~Server() {
   const bool started = server_ != nullptr;
   Shutdown();
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    health_ = nullptr;  // the ledger may still stop writes while it closes
+  }
   server_.reset();
   service_.reset();
   // The ledger's destructor finishes the batch in flight and syncs it.

@@ -4,6 +4,7 @@
 #ifndef BOAI_SERVICES_SERVER_H_
 #define BOAI_SERVICES_SERVER_H_
 
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 
 #include <cstddef>
@@ -116,6 +117,11 @@ class Server {
 
  private:
   Server() = default;
+  // From the ledger's writer or syncer thread, once, when a database write or an
+  // fsync failed and the ledger stopped accepting writes: logs the error and turns
+  // health checks to NOT_SERVING (reads are still served). Restarting boaid is the
+  // way back.
+  void OnWritesStopped(const absl::Status& why);
 
   ServerOptions options_;
   // Destroyed in reverse order: the gRPC server first, the ledger (which finishes
@@ -130,6 +136,12 @@ class Server {
   int port_ = 0;
   std::mutex shutdown_mu_;
   bool shut_down_ = false;
+  // The health service while the gRPC server exists, and whether writes stopped.
+  // Its own mutex: OnWritesStopped runs on the ledger's threads, which Shutdown
+  // may be waiting for.
+  std::mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ = nullptr;
+  bool writes_stopped_ = false;
 };
 
 }  // namespace boai::service

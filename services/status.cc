@@ -63,7 +63,26 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       code = grpc::StatusCode::UNKNOWN;
       break;
   }
-  return grpc::Status(code, std::string(ToStd(status.message())));
+  std::string_view message = ToStd(status.message());
+  if (message.size() > kMaxStatusMessage) {
+    return grpc::Status(code, StrCat(Utf8Prefix(message, kMaxStatusMessage - 64),
+                                     "... (message cut: ", message.size(), " bytes in all)"));
+  }
+  return grpc::Status(code, std::string(message));
+}
+
+std::string_view Utf8Prefix(std::string_view text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  // Back off continuation bytes (10xxxxxx) so that no character is split.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+std::string ShortValue(std::string_view value) {
+  constexpr size_t kWhole = 64, kShown = 32;
+  if (value.size() <= kWhole) return std::string(value);
+  return StrCat(Utf8Prefix(value, kShown), "...(", value.size(), " bytes)");
 }
 
 std::string_view GrpcCodeName(grpc::StatusCode code) {

@@ -9,6 +9,7 @@
 #include "ledger/leaf.h"
 #include "ledger/strings.h"
 #include "services/ledger_service.h"
+#include "services/status.h"
 
 namespace boai::service {
 namespace {
@@ -63,6 +64,23 @@ books::PersonalData FromProto(const v1::PersonalData& p) {
 absl::StatusOr<LedgerService::Write> LedgerService::PrepareGift(const v1::RecordGiftRequest& req,
                                                                 const User& user) const {
   if (absl::Status s = RequireKey(req.idempotency_key()); !s.ok()) return s;
+  if (absl::Status s = IdsFit({{"fund", req.fund()},
+                               {"campaign", req.campaign()},
+                               {"receipt_book", req.receipt_book()},
+                               {"income", req.income()},
+                               {"channel", req.channel()}});
+      !s.ok())
+    return s;
+  // Mistakes the entry's own check would report in terms of its fields.
+  if (req.receipt_book().empty() && req.receipt_number() != 0) {
+    return absl::InvalidArgumentError(
+        StrCat("receipt_number ", req.receipt_number(),
+               " needs receipt_book, the book the number is from (or give no_receipt instead)"));
+  }
+  if (req.has_in_kind() && req.channel() != "in_kind") {
+    return absl::InvalidArgumentError(StrCat("in_kind is only for channel in_kind, not channel \"",
+                                             ShortValue(req.channel()), "\""));
+  }
   books::Gift g;
   g.date = req.date().empty() ? Today() : req.date();
   g.channel = req.channel();
@@ -169,6 +187,12 @@ grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerCont
       ctx, "RequestPayment", Access::kClerk, req->idempotency_key(), req->has_payee(),
       [this, req](const User& u) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"fund", req->fund()},
+                                     {"payee_label", req->payee_label()},
+                                     {"grant.programme", req->grant().programme()},
+                                     {"grant.tier", req->grant().tier()}});
+            !s.ok())
+          return s;
         books::PaymentRequest p;
         p.date = req->date().empty() ? Today() : req->date();
         p.fund = req->fund();
@@ -238,6 +262,7 @@ grpc::ServerUnaryReactor* LedgerService::ApprovePayment(grpc::CallbackServerCont
       ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
         books::PaymentDecision d;
         d.date = req->date().empty() ? Today() : req->date();
         d.request = req->request();
@@ -254,6 +279,7 @@ grpc::ServerUnaryReactor* LedgerService::RejectPayment(grpc::CallbackServerConte
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
         books::PaymentDecision d;
         d.date = req->date().empty() ? Today() : req->date();
         d.request = req->request();
@@ -270,6 +296,7 @@ grpc::ServerUnaryReactor* LedgerService::ExpirePayment(grpc::CallbackServerConte
       ctx, "ExpirePayment", Access::kClerk, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
         books::PaymentDecision d;
         d.date = req->date().empty() ? Today() : req->date();
         d.request = req->request();
@@ -301,6 +328,7 @@ grpc::ServerUnaryReactor* LedgerService::RecordIndicator(grpc::CallbackServerCon
       ctx, "RecordIndicator", Access::kClerk, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"id", req->id()}}); !s.ok()) return s;
         books::Indicator v;
         v.date = req->date().empty() ? Today() : req->date();
         v.id = req->id();
@@ -320,6 +348,7 @@ grpc::ServerUnaryReactor* LedgerService::VoidReceipt(grpc::CallbackServerContext
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"book", req->book()}}); !s.ok()) return s;
         books::ReceiptVoid v;
         v.date = req->date().empty() ? Today() : req->date();
         v.book = req->book();
@@ -333,6 +362,7 @@ grpc::ServerUnaryReactor* LedgerService::VoidReceipt(grpc::CallbackServerContext
 absl::StatusOr<LedgerService::Write> LedgerService::PrepareMatch(
     const v1::RecordMatchRequest& req) const {
   if (absl::Status s = RequireKey(req.idempotency_key()); !s.ok()) return s;
+  if (absl::Status s = IdsFit({{"campaign", req.campaign()}}); !s.ok()) return s;
   books::Match m;
   m.date = req.date().empty() ? Today() : req.date();
   m.campaign = req.campaign();
@@ -356,6 +386,7 @@ grpc::ServerUnaryReactor* LedgerService::Clawback(grpc::CallbackServerContext* c
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"campaign", req->campaign()}}); !s.ok()) return s;
         books::Clawback c;
         c.date = req->date().empty() ? Today() : req->date();
         c.campaign = req->campaign();
@@ -372,6 +403,7 @@ grpc::ServerUnaryReactor* LedgerService::Settle(grpc::CallbackServerContext* ctx
       ctx, "Settle", Access::kClerk, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"campaign", req->campaign()}}); !s.ok()) return s;
         books::Settlement s;
         s.date = req->date().empty() ? Today() : req->date();
         s.campaign = req->campaign();
@@ -401,13 +433,20 @@ grpc::ServerUnaryReactor* LedgerService::OpenFund(grpc::CallbackServerContext* c
   return RunWrite(
       ctx, "OpenFund", Access::kAdmin, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = IdsFit({{"id", req->id()}}); !s.ok()) return s;
         std::string key =
             req->idempotency_key().empty() ? StrCat("fund/", req->id()) : req->idempotency_key();
         if (absl::Status s = RequireKey(key); !s.ok()) return s;
         if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
-        return Write{"fund.open",
-                     books::FundOpen{req->id(), req->name(), req->purpose(), req->restricted()},
-                     key, "", std::nullopt};
+        Write w{"fund.open",
+                books::FundOpen{req->id(), req->name(), req->purpose(), req->restricted()}, key, "",
+                std::nullopt};
+        if (req->idempotency_key().empty()) {
+          w.conflict = StrCat("fund ", req->id(),
+                              " is already open with another name, purpose or restriction: a fund "
+                              "is opened once and not changed (GetBalances shows it)");
+        }
+        return w;
       },
       out);
 }
@@ -418,14 +457,21 @@ grpc::ServerUnaryReactor* LedgerService::OpenCampaign(grpc::CallbackServerContex
   return RunWrite(
       ctx, "OpenCampaign", Access::kAdmin, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = IdsFit({{"id", req->id()}, {"fund", req->fund()}}); !s.ok()) return s;
         std::string key = req->idempotency_key().empty() ? StrCat("campaign/", req->id())
                                                          : req->idempotency_key();
         if (absl::Status s = RequireKey(key); !s.ok()) return s;
         if (absl::Status s = RequireText("name", req->name()); !s.ok()) return s;
-        return Write{"campaign.open",
-                     books::CampaignOpen{req->id(), req->name(), req->fund(), req->platform(),
-                                         req->start(), req->end(), req->target()},
-                     key, "", std::nullopt};
+        Write w{"campaign.open",
+                books::CampaignOpen{req->id(), req->name(), req->fund(), req->platform(),
+                                    req->start(), req->end(), req->target()},
+                key, "", std::nullopt};
+        if (req->idempotency_key().empty()) {
+          w.conflict = StrCat("campaign ", req->id(),
+                              " is already open with other details: a campaign is opened once "
+                              "and not changed (GetCampaign shows it)");
+        }
+        return w;
       },
       out);
 }
@@ -436,6 +482,15 @@ grpc::ServerUnaryReactor* LedgerService::SetProgrammeRules(grpc::CallbackServerC
   return RunWrite(
       ctx, "SetProgrammeRules", Access::kAdmin, req->idempotency_key(), false,
       [this, req](const User&) -> absl::StatusOr<Write> {
+        if (absl::Status s = IdsFit({{"programme", req->programme()}, {"fund", req->fund()}});
+            !s.ok())
+          return s;
+        for (const v1::Tier& t : req->tiers()) {
+          if (absl::Status s =
+                  IdsFit({{"tiers.id", t.id()}, {"tiers.requires_tier", t.requires_tier()}});
+              !s.ok())
+            return s;
+        }
         std::string key = req->idempotency_key().empty()
                               ? StrCat("programme/", req->programme(), "/", req->version())
                               : req->idempotency_key();
@@ -453,7 +508,13 @@ grpc::ServerUnaryReactor* LedgerService::SetProgrammeRules(grpc::CallbackServerC
           p.tiers.push_back(
               books::Tier{t.id(), t.amount(), t.requires_tier(), t.requires_transplant()});
         }
-        return Write{"programme.rules", p, key, "", std::nullopt};
+        Write w{"programme.rules", p, key, "", std::nullopt};
+        if (req->idempotency_key().empty()) {
+          w.conflict = StrCat("programme ", req->programme(), " version ", req->version(),
+                              " already has other rules: rules are not changed, give a new "
+                              "version");
+        }
+        return w;
       },
       out);
 }
@@ -466,6 +527,7 @@ grpc::ServerUnaryReactor* LedgerService::ReleaseFund(grpc::CallbackServerContext
       [this, req](const User&) -> absl::StatusOr<Write> {
         if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
         if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
+        if (absl::Status s = IdsFit({{"from", req->from()}, {"to", req->to()}}); !s.ok()) return s;
         books::Release r;
         r.date = req->date().empty() ? Today() : req->date();
         r.from = req->from();
@@ -482,8 +544,13 @@ grpc::Status LedgerService::AddUser(grpc::ServerContext* ctx, const v1::AddUserR
   return Run(ctx, "AddUser", Access::kAdmin, [&](const User& u) -> absl::Status {
     std::optional<Role> role = FromProto(req->role());
     if (!role.has_value()) {
+      if (req->role() == v1::ROLE_UNSPECIFIED) {
+        return absl::InvalidArgumentError(
+            "role is required: public, auditor, clerk, approver or admin");
+      }
       return absl::InvalidArgumentError(
-          "role is required: public, auditor, clerk, approver or admin");
+          StrCat("role ", static_cast<int>(req->role()),
+                 " is not a role: public, auditor, clerk, approver or admin"));
     }
     absl::StatusOr<std::string> token = users_->AddUser(req->name(), *role, req->replace());
     if (!token.ok()) return token.status();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,14 @@ inline std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return ctx;
+}
+
+// Writes a token file as a user should keep it: mode 0600 (boai warns otherwise).
+inline void WriteTokenFile(const std::string& path, const std::string& token) {
+  std::ofstream(path) << token << "\n";
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
 }
 
 // A cash gift to `fund` without personal data.
@@ -170,7 +179,7 @@ class CliTest : public ServiceTest {
 
   std::string TokenFile(const std::string& name, const std::string& token) {
     std::string path = StrCat(dir_, "/", name, ".token");
-    std::ofstream(path) << token << "\n";
+    WriteTokenFile(path, token);
     return path;
   }
 
@@ -200,6 +209,12 @@ class BoaidProcess {
     if (pid_ == 0) {
       FILE* f = std::freopen(log.c_str(), "w", stderr);
       (void)f;
+      if (file_size_limit_ > 0) {
+        // A write past the limit then fails with EFBIG, as on a full disk.
+        ::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit limit = {file_size_limit_, file_size_limit_};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+      }
       std::vector<std::string> all = {BOAID_PATH, "--data", data_dir, "--listen", "127.0.0.1:0"};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
@@ -234,8 +249,12 @@ class BoaidProcess {
 
   std::string target() const { return StrCat("127.0.0.1:", port_); }
   std::string log() const { return ReadFileText(log_); }
+  // For the next Start: the largest file the server may write (RLIMIT_FSIZE),
+  // 0 for no limit.
+  void set_file_size_limit(rlim_t bytes) { file_size_limit_ = bytes; }
 
  private:
+  rlim_t file_size_limit_ = 0;
   pid_t pid_ = 0;
   int port_ = 0;
   std::string log_;
