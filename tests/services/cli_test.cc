@@ -421,5 +421,33 @@ TEST_F(CliTest, SettleBooksThePlatformPayoutOfAnImportedFile) {
   EXPECT_EQ(AccountOf(stub_.get(), auditor_, "1002", "fund.relief"), 18050);
 }
 
+TEST_F(CliTest, ATokenFileOthersCanReadIsWarnedAboutAndAnEmptyOneRefused) {
+  const std::string open_file = dir_ + "/open.token";
+  std::ofstream(open_file) << auditor_ << "\n";
+  std::filesystem::permissions(
+      open_file,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+          std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+      std::filesystem::perm_options::replace);
+  CliRun r = Boai(open_file, "balances --fund fund.general");
+  EXPECT_EQ(r.status, 0) << r.out;  // a warning, not a refusal
+  EXPECT_NE(r.out.find(StrCat("token file ", open_file,
+                              " can be read or written by other users "
+                              "(mode 0644)")),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(StrCat("chmod 600 ", open_file)), std::string::npos) << r.out;
+  // Mode 0600: no warning.
+  r = Boai(TokenFile("auditor", auditor_), "balances --fund fund.general");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+  // An empty file is named, instead of calling without a token.
+  const std::string empty = TokenFile("empty", "");
+  r = Boai(empty, "balances --fund fund.general");
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find(StrCat("token file ", empty, " is empty")), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("UNAUTHENTICATED"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace boai::service::testing

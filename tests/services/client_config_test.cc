@@ -17,7 +17,7 @@ class ClientConfigTest : public CliTest {
 TEST_F(ClientConfigTest, FlagsBeatTheConfigFileWhichBeatsTheDefaults) {
   std::string home = dir_ + "/home";
   std::filesystem::create_directories(home + "/.config/boai");
-  std::ofstream(home + "/.config/boai/token") << auditor_ << "\n";
+  WriteTokenFile(home + "/.config/boai/token", auditor_);
   // token_file relative to the config file's folder.
   std::ofstream(home + "/.config/boai/config.toml")
       << "# boai settings\ntarget = \"" << server_->target() << "\"\ntoken_file = \"token\"\n";

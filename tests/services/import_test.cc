@@ -234,7 +234,7 @@ TEST(ImportRestartTest, KilledServerMidImportLosesAndDuplicatesNothing) {
   ASSERT_TRUE(boaid.Start(data, dir + "/boaid-1.log")) << boaid.log();
   std::string admin = Trim(ReadFileText(AdminTokenPath(data)));
   std::string token_file = dir + "/admin.token";
-  std::ofstream(token_file) << admin << "\n";
+  WriteTokenFile(token_file, admin);
   {
     auto stub = v1::Ledger::NewStub(
         grpc::CreateChannel(boaid.target(), grpc::InsecureChannelCredentials()));

@@ -1,8 +1,10 @@
 #include "tools/boai/common.h"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 
 #include "ledger/books/books.h"
@@ -49,6 +51,22 @@ absl::Status Client::Connect() {
     absl::StatusOr<std::string> t = ReadFile(g_.token_file);
     if (!t.ok()) return t.status();
     token_ = std::string(StripWhitespace(*t));
+    if (token_.empty()) {
+      return absl::InvalidArgumentError(StrCat(
+          "token file ", g_.token_file,
+          " is empty: put the bearer token in it (AddUser / `boai add-user` prints it once)"));
+    }
+    // Like ssh with a private key: a token others can read is anyone's token. A
+    // warning, not a refusal, so that a mode set by a deployment tool does not
+    // stop work; the fix is one command.
+    struct stat st {};
+    if (::stat(g_.token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      std::cerr << "boai: warning: token file " << g_.token_file
+                << " can be read or written by other users (mode " << mode
+                << "); anyone who can read it can act as you: chmod 600 " << g_.token_file << "\n";
+    }
   }
   return absl::OkStatus();
 }
