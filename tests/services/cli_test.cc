@@ -132,6 +132,16 @@ TEST_F(CliTest, GiftFlagsThatDoNotFitAreRefusedByName) {
   EXPECT_NE(r.out.find("receipt HB7-17 is already issued for another gift"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("boai receipts --book HB7"), std::string::npos) << r.out;
+  // A voided number is named as voided, not as issued.
+  r = Boai(clerk, "void --book HB7 --number 18 --reason spoiled --date 2024-03-01");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = Boai(clerk,
+           "gift --amount 30 --fund fund.general --date 2024-03-01 --receipt-book HB7 "
+           "--receipt-number 18 --name 王五");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("receipt HB7-18 was voided and cannot be issued"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("already issued"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, AnAdminOpensACampaignThenOnlineGiftsGoToIt) {

@@ -87,13 +87,19 @@ int Gift(const Global& g, Client& c, const GiftArgs& a) {
   grpc::Status s = c.stub()->RecordGift(c.Ctx().get(), req, &r);
   if (!s.ok() && s.error_code() == grpc::StatusCode::ALREADY_EXISTS && a.key.empty() &&
       !a.receipt_book.empty()) {
-    // The key was the receipt's own name: another gift already holds this receipt.
-    return FailRpc(g, grpc::Status(s.error_code(),
-                                   StrCat("receipt ", key, " is already issued for another gift (",
-                                          s.error_message(),
-                                          "). Check the number on the form; `boai receipts "
-                                          "--book ",
-                                          a.receipt_book, "` lists the numbers in use")));
+    // The key was the receipt's own name: another gift already holds this receipt
+    // (the key's conflict), or the books refused the number (voided, issued): their
+    // message names the receipt already.
+    const std::string& why = s.error_message();
+    return FailRpc(
+        g, grpc::Status(s.error_code(),
+                        StrCat(why.starts_with("receipt ")
+                                   ? why
+                                   : StrCat("receipt ", key,
+                                            " is already issued for another gift (", why, ")"),
+                               ". Check the number on the form; `boai receipts "
+                               "--book ",
+                               a.receipt_book, "` lists the numbers in use")));
   }
   if (!s.ok()) return FailRpc(g, s);
   return PrintReceipt(g, r);
