@@ -172,6 +172,12 @@ class LedgerService final : public LedgerServiceBase {
 
   // InvalidArgument naming `field` unless entry `index` is in the log.
   absl::Status EntryExists(std::string_view field, uint64_t index) const;
+  // The entry of a decision on payment request `request` (payment.approve,
+  // .reject or .expire): checks the key, the reason when one is required (a
+  // rejection's), and that the request exists.
+  absl::StatusOr<Write> PaymentDecisionWrite(std::string_view kind, const std::string& key,
+                                             const std::string& date, uint64_t request,
+                                             std::optional<std::string_view> reason) const;
 
   // Authenticates the caller of `rpc` (bearer token, else a client certificate
   // mapped to a user) and checks that their role allows `need`.

@@ -255,18 +255,29 @@ grpc::ServerUnaryReactor* LedgerService::RequestPayment(grpc::CallbackServerCont
       out);
 }
 
+absl::StatusOr<LedgerService::Write> LedgerService::PaymentDecisionWrite(
+    std::string_view kind, const std::string& key, const std::string& date, uint64_t request,
+    std::optional<std::string_view> reason) const {
+  if (absl::Status s = RequireKey(key); !s.ok()) return s;
+  if (reason.has_value()) {
+    if (absl::Status s = RequireText("reason", *reason); !s.ok()) return s;
+  }
+  if (absl::Status s = EntryExists("request", request); !s.ok()) return s;
+  books::PaymentDecision d;
+  d.date = date.empty() ? Today() : date;
+  d.request = request;
+  d.reason = std::string(reason.value_or(""));
+  return Write{std::string(kind), d, key, "", std::nullopt};
+}
+
 grpc::ServerUnaryReactor* LedgerService::ApprovePayment(grpc::CallbackServerContext* ctx,
                                                         const v1::ApprovePaymentRequest* req,
                                                         Receipt* out) {
   return RunWrite(
       ctx, "ApprovePayment", Access::kApprover, req->idempotency_key(), false,
-      [this, req](const User&) -> absl::StatusOr<Write> {
-        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
-        books::PaymentDecision d;
-        d.date = req->date().empty() ? Today() : req->date();
-        d.request = req->request();
-        return Write{"payment.approve", d, req->idempotency_key(), "", std::nullopt};
+      [this, req](const User&) {
+        return PaymentDecisionWrite("payment.approve", req->idempotency_key(), req->date(),
+                                    req->request(), std::nullopt);
       },
       out);
 }
@@ -276,15 +287,9 @@ grpc::ServerUnaryReactor* LedgerService::RejectPayment(grpc::CallbackServerConte
                                                        Receipt* out) {
   return RunWrite(
       ctx, "RejectPayment", Access::kApprover, req->idempotency_key(), false,
-      [this, req](const User&) -> absl::StatusOr<Write> {
-        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-        if (absl::Status s = RequireText("reason", req->reason()); !s.ok()) return s;
-        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
-        books::PaymentDecision d;
-        d.date = req->date().empty() ? Today() : req->date();
-        d.request = req->request();
-        d.reason = req->reason();
-        return Write{"payment.reject", d, req->idempotency_key(), "", std::nullopt};
+      [this, req](const User&) {
+        return PaymentDecisionWrite("payment.reject", req->idempotency_key(), req->date(),
+                                    req->request(), req->reason());
       },
       out);
 }
@@ -294,13 +299,9 @@ grpc::ServerUnaryReactor* LedgerService::ExpirePayment(grpc::CallbackServerConte
                                                        Receipt* out) {
   return RunWrite(
       ctx, "ExpirePayment", Access::kClerk, req->idempotency_key(), false,
-      [this, req](const User&) -> absl::StatusOr<Write> {
-        if (absl::Status s = RequireKey(req->idempotency_key()); !s.ok()) return s;
-        if (absl::Status s = EntryExists("request", req->request()); !s.ok()) return s;
-        books::PaymentDecision d;
-        d.date = req->date().empty() ? Today() : req->date();
-        d.request = req->request();
-        return Write{"payment.expire", d, req->idempotency_key(), "", std::nullopt};
+      [this, req](const User&) {
+        return PaymentDecisionWrite("payment.expire", req->idempotency_key(), req->date(),
+                                    req->request(), std::nullopt);
       },
       out);
 }

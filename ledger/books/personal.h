@@ -67,6 +67,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/books/identity_number.h"
 #include "ledger/storage.h"
 
 namespace boai::books {
@@ -107,15 +108,6 @@ absl::StatusOr<std::string> PersonalCommitment(std::string_view salt, const Pers
 // True if `id` has the form of a person id ("p-" + 32 lowercase hex digits).
 bool IsPersonId(std::string_view id);
 
-// A resident identity number (居民身份证号码, GB 11643-1999) as identities are
-// matched (spaces and dashes dropped, full-width made ASCII, x upper-cased) must be
-// 18 characters: 17 digits, the first 6 a region, then a birth date YYYYMMDD, and
-// a check character (0-9 or X) over them. InvalidArgument says which part is wrong
-// (never echoing the number). Programme grants need one: the child is then one
-// person however the number is typed.
-absl::Status CheckResidentIdNumber(std::string_view id_number);
-// The check character of the first 17 digits of a resident identity number.
-char ResidentIdCheckChar(std::string_view first17);
 // The payee a request names while it is checked before its payee is registered:
 // the rules accept it where they need a person id (the written entry has the real one).
 inline constexpr std::string_view kPendingPayee = "p-pending";

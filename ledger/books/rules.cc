@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
 #include "ledger/books/books.h"
 #include "ledger/books/books_keys.h"
 #include "ledger/books/personal.h"
@@ -242,18 +243,12 @@ std::optional<uint64_t> Books::PendingGrant(std::string_view programme,
 }
 
 absl::Status Books::CheckReceiptBookName(std::string_view book) {
-  for (char c : book) {
-    if (c >= 'a' && c <= 'z') {
-      std::string upper(book);
-      for (char& u : upper) u = (u >= 'a' && u <= 'z') ? static_cast<char>(u - 'a' + 'A') : u;
-      return absl::InvalidArgumentError(
-          StrCat("receipt book \"", book,
-                 "\" has lower-case letters; receipt books are named in "
-                 "upper case (",
-                 upper, "), so that one book is never written two ways"));
-    }
-  }
-  return absl::OkStatus();
+  const std::string upper = absl::AsciiStrToUpper(ToAbsl(book));
+  if (upper == book) return absl::OkStatus();
+  return absl::InvalidArgumentError(StrCat("receipt book \"", book,
+                                           "\" has lower-case letters; receipt books are named in "
+                                           "upper case (",
+                                           upper, "), so that one book is never written two ways"));
 }
 
 // A reversal is dated no earlier than what it reverses, and does not take back a

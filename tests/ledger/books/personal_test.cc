@@ -238,28 +238,6 @@ TEST_F(PersonalStoreTest, OneNumberTypedManyWaysIsOnePerson) {
             a.id);
 }
 
-TEST(ResidentIdNumber, ChecksLengthDigitsBirthDateAndCheckCharacter) {
-  EXPECT_TRUE(CheckResidentIdNumber("11010519491231002X").ok());
-  EXPECT_TRUE(CheckResidentIdNumber("110105-19491231-002x").ok());  // as identities match
-  EXPECT_EQ(ResidentIdCheckChar("11010519491231002"), 'X');
-  struct Bad {
-    const char* id;
-    const char* says;
-  };
-  for (const Bad& b :
-       {Bad{"1101051949123100", "has 16 characters"}, Bad{"11010519491231002Y", "check character"},
-        Bad{"1101051949A231002X", "character 11 of the identity number"},
-        Bad{"110105194913310021", "not a birth date"},
-        Bad{"110105194902300028", "not a birth date"},
-        Bad{"110105194912310020", "check character"}}) {
-    SCOPED_TRACE(b.id);
-    absl::Status s = CheckResidentIdNumber(b.id);
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(std::string(s.message()), HasSubstr(b.says));
-    EXPECT_THAT(std::string(s.message()), Not(HasSubstr(b.id))) << "never echo the number";
-  }
-}
-
 TEST_F(PersonalStoreTest, IdentityPrecedence) {
   // Same phone, different id numbers: the id number wins, so two people.
   PersonalData mother{.name = "赵六", .phone = "13700000000", .id_number = "130637198001010011"};
