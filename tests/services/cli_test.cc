@@ -142,6 +142,10 @@ TEST_F(CliTest, GiftFlagsThatDoNotFitAreRefusedByName) {
   EXPECT_NE(r.out.find("receipt HB7-18 was voided and cannot be issued"), std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("already issued"), std::string::npos) << r.out;
+  // boaid takes at most 20,000 items a stream: a larger --stream-items is a usage error.
+  r = Boai(clerk, "import --dry-run --stream-items 20001 no-such.csv");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--stream-items"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, AnAdminOpensACampaignThenOnlineGiftsGoToIt) {

@@ -245,8 +245,11 @@ int Main(int argc, char** argv) {
   ImportArgs ia;
   import->add_option("file", ia.file, "the CSV file (format: docs/api.md)")->required();
   import->add_flag("--dry-run", ia.dry_run, "check every line, write nothing");
-  import->add_option("--stream-items", ia.stream_items, "rows per Import stream")
-      ->capture_default_str();
+  import
+      ->add_option("--stream-items", ia.stream_items,
+                   "rows per Import stream (boaid takes at most 20,000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20000));
   bool no_progress = false;
   import->add_flag("--no-progress", no_progress, "no progress bar");
   CLI::App* entry = app.add_subcommand("entry", "one entry of the log");
